@@ -1,0 +1,41 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+let package = Package(
+    name: "flowdoctor",
+    products: [
+        .executable(name: "flowdoctor", targets: ["flowdoctor"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // The only C: libpcap through a module map (link "pcap" kept for distros whose .pc is odd).
+        .systemLibrary(name: "CPcap", pkgConfig: "libpcap",
+                       providers: [.apt(["libpcap-dev"]), .brew(["libpcap"])]),
+        // Zero-copy header views. No dependencies, no Foundation; unsafe code only in WireBytes.
+        .target(name: "PacketDecoding", swiftSettings: [.strictMemorySafety()]),
+        // libpcap sources: offline files (pcap / pcapng), BPF filters, link types. Owns pcap_t.
+        .target(name: "PacketCapture", dependencies: ["CPcap", "PacketDecoding"]),
+        // The stateful part: per-packet accounting, later flows and trackers.
+        .target(name: "FlowAnalysis", dependencies: ["PacketDecoding"]),
+        // Findings (stable kinds) and the detectors that make them: pure policy.
+        .target(name: "Diagnosis", dependencies: ["FlowAnalysis", "PacketDecoding"]),
+        // Report model and formats (Foundation allowed here).
+        .target(name: "Reporting", dependencies: ["Diagnosis", "FlowAnalysis", "PacketDecoding"]),
+        // Glue: capture files -> analyzer -> report. No command-line knowledge.
+        .target(name: "FlowdoctorCore", dependencies: ["PacketCapture", "FlowAnalysis", "Diagnosis", "Reporting"]),
+        .executableTarget(name: "flowdoctor", dependencies: [
+            "FlowdoctorCore",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        // Packet builder and pcap writer for tests and benchmarks.
+        .target(name: "TestSupport", dependencies: ["PacketDecoding"]),
+        .testTarget(name: "PacketDecodingTests", dependencies: ["PacketDecoding", "TestSupport"]),
+        .testTarget(name: "PacketCaptureTests",
+                    dependencies: ["FlowdoctorCore", "PacketCapture", "FlowAnalysis", "Diagnosis", "Reporting", "TestSupport"]),
+        .testTarget(name: "EndToEndTests",
+                    dependencies: ["FlowdoctorCore", "PacketCapture", "FlowAnalysis", "Diagnosis", "Reporting", "TestSupport"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

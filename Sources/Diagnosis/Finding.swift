@@ -1,0 +1,125 @@
+import PacketDecoding
+
+public enum Severity: String, Codable, Sendable, Comparable, CaseIterable {
+    case info, warning, error
+    var rank: Int { switch self { case .info: 0; case .warning: 1; case .error: 2 } }
+    public static func < (a: Self, b: Self) -> Bool { a.rank < b.rank }
+}
+
+/// Permanent finding IDs (DESIGN.md §3). Never rename one; only add.
+public enum FindingKind: String, Codable, Sendable, CaseIterable {
+    case handshakeUnanswered = "tcp.handshake.unanswered"
+    case handshakeRefused = "tcp.handshake.refused"
+    case handshakeUnreachable = "tcp.handshake.unreachable"
+    case handshakeIncomplete = "tcp.handshake.incomplete"
+    case handshakeSlow = "tcp.handshake.slow"
+    case handshakeInvalid = "tcp.handshake.invalid"
+    case synFlood = "tcp.syn-flood"
+    case resetAbort = "tcp.reset.abort"
+    case resetMiddlebox = "tcp.reset.middlebox"
+    case resetAfterIdle = "tcp.reset.after-idle"
+    case resetAfterClose = "tcp.reset.after-close"
+    case retransmissions = "tcp.retransmissions"
+    case stall = "tcp.stall"
+    case zeroWindow = "tcp.zero-window"
+    case outOfOrder = "tcp.out-of-order"
+    case captureGap = "capture.gap"
+    case captureDuplicates = "capture.duplicates"
+    case captureDropped = "capture.dropped"
+    case captureTruncated = "capture.truncated"
+    case captureOffload = "capture.offload"
+    case fragNeeded = "mtu.frag-needed"
+    case fragNeededIgnored = "mtu.frag-needed-ignored"
+    case blackhole = "mtu.blackhole"
+    case mssExceeded = "mtu.mss-exceeded"
+    case ipFragmented = "ip.fragmented"
+    case fragmentsIncomplete = "ip.fragments.incomplete"
+    case fragmentsOverlap = "ip.fragments.overlap"
+    case fragmentsAnomaly = "ip.fragments.anomaly"
+    case tlsAlert = "tls.alert"
+    case tlsAborted = "tls.handshake.aborted"
+    case tlsSlow = "tls.handshake.slow"
+    case certificateExpired = "tls.certificate.expired"
+    case certificateNotYetValid = "tls.certificate.not-yet-valid"
+    case certificateNameMismatch = "tls.certificate.name-mismatch"
+    case certificateSelfSigned = "tls.certificate.self-signed"
+    case certificateChainIncomplete = "tls.certificate.chain-incomplete"
+    case tlsVersionDeprecated = "tls.version.deprecated"
+    case icmpUnreachable = "icmp.unreachable"
+    case icmpTTLExceeded = "icmp.ttl-exceeded"
+    case dnsUnanswered = "dns.unanswered"
+    case dnsError = "dns.error"
+    case dnsSlow = "dns.slow"
+    case arpUnanswered = "arp.unanswered"
+    case arpConflict = "arp.conflict"
+    case decodeMalformed = "decode.malformed"
+}
+
+/// A small JSON value for structured evidence, encoded as plain JSON (not Swift's enum shape).
+public enum EvidenceValue: Sendable, Equatable, Codable {
+    case int(Int64), double(Double), string(String), bool(Bool)
+    case array([EvidenceValue]), object([String: EvidenceValue])
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        switch self {
+        case .int(let v): try c.encode(v)
+        case .double(let v): try c.encode(v)
+        case .string(let v): try c.encode(v)
+        case .bool(let v): try c.encode(v)
+        case .array(let v): try c.encode(v)
+        case .object(let v): try c.encode(v)
+        }
+    }
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if let v = try? c.decode(Bool.self) { self = .bool(v) }
+        else if let v = try? c.decode(Int64.self) { self = .int(v) }
+        else if let v = try? c.decode(Double.self) { self = .double(v) }
+        else if let v = try? c.decode(String.self) { self = .string(v) }
+        else if let v = try? c.decode([EvidenceValue].self) { self = .array(v) }
+        else { self = .object(try c.decode([String: EvidenceValue].self)) }
+    }
+}
+
+public struct Endpoint: Codable, Sendable, Equatable {
+    public var ip: String
+    public var port: Int?
+    public init(ip: String, port: Int?) { self.ip = ip; self.port = port }
+}
+
+public struct FlowRef: Codable, Sendable, Equatable {
+    public var transport: String
+    public var client: Endpoint?
+    public var server: Endpoint
+    public init(transport: String, client: Endpoint?, server: Endpoint) {
+        self.transport = transport; self.client = client; self.server = server
+    }
+}
+
+/// One diagnosis (DESIGN.md §4).
+public struct Finding: Codable, Sendable, Equatable {
+    public var kind: FindingKind
+    public var severity: Severity
+    public var summary: String
+    /// 1-based frame numbers, as Wireshark counts them.
+    public var frames: [UInt64]
+    /// Nanoseconds since the epoch.
+    public var firstTime: Int64
+    public var lastTime: Int64
+    public var evidence: [String: EvidenceValue]
+    public var causes: [String]
+    public var checks: [String]
+    /// A Wireshark display filter that shows the flow or packets concerned.
+    public var filter: String
+    /// nil for capture-wide findings.
+    public var flow: FlowRef?
+
+    public init(kind: FindingKind, severity: Severity, summary: String, frames: [UInt64], firstTime: Int64,
+                lastTime: Int64, evidence: [String: EvidenceValue], causes: [String], checks: [String],
+                filter: String, flow: FlowRef?) {
+        self.kind = kind; self.severity = severity; self.summary = summary; self.frames = frames
+        self.firstTime = firstTime; self.lastTime = lastTime; self.evidence = evidence
+        self.causes = causes; self.checks = checks; self.filter = filter; self.flow = flow
+    }
+}

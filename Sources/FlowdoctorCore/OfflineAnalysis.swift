@@ -1,0 +1,57 @@
+import Diagnosis
+import FlowAnalysis
+import PacketCapture
+import PacketDecoding
+import Reporting
+
+public let flowdoctorVersion = "0.1.0"
+
+/// Reads capture files as one capture and builds the report.
+public enum OfflineAnalysis {
+    public struct Options: Sendable {
+        public var filter: String?
+        public init(filter: String? = nil) { self.filter = filter }
+    }
+
+    /// Opens every file first, so a bad file or filter fails before any work is done. Files are
+    /// read in the order of their first packet's time (a split capture given by a glob sorts
+    /// file10 before file2); files without packets keep their place at the end.
+    public static func run(paths: [String], options: Options = Options()) throws(CaptureError) -> Report {
+        var files: [OfflineFile] = []
+        var starts: [Int64?] = []
+        for p in paths {
+            let probe = try OfflineFile(path: p)
+            starts.append(probe.firstPacketTime())
+            files.append(try OfflineFile(path: p, filter: options.filter))
+        }
+        let order = files.indices.sorted { a, b in
+            switch (starts[a], starts[b]) {
+            case let (x?, y?): return x != y ? x < y : a < b
+            case (_?, nil): return true
+            case (nil, _?): return false
+            default: return a < b
+            }
+        }
+        var analyzer = Analyzer()
+        var summaries: [CaptureFile] = []
+        for i in order {
+            let f = files[i]
+            let before = analyzer.frameNumber
+            let link = f.linkType
+            let end = f.forEach { rec, matched in
+                analyzer.process(rec.bytes, wireLength: rec.wireLength, time: rec.time, link: link, matched: matched)
+            }
+            var readError: String?
+            if case .truncated(let m) = end { readError = m }
+            summaries.append(CaptureFile(path: f.path, format: f.format.rawValue, linkType: link.name,
+                                         linkTypeNumber: Int(link.rawValue), snapshotLength: f.snapshotLength,
+                                         packets: analyzer.frameNumber - before, truncated: readError != nil,
+                                         readError: readError))
+        }
+        let stats = analyzer.stats
+        let findings = DecodeQualityDetector.findings(stats)
+        return Report(generator: Generator(version: flowdoctorVersion, libpcap: libpcapVersion),
+                      capture: CaptureSummary(files: summaries, filter: options.filter, stats: stats),
+                      findings: findings)
+    }
+}

@@ -1,0 +1,87 @@
+/// TLS content types (RFC 8446 §5.1 and the IANA registry).
+@frozen public struct TLSContentType: RawRepresentable, Hashable, Sendable {
+    public var rawValue: UInt8
+    @inlinable public init(rawValue: UInt8) { self.rawValue = rawValue }
+    public static let changeCipherSpec = Self(rawValue: 20)
+    public static let alert = Self(rawValue: 21)
+    public static let handshake = Self(rawValue: 22)
+    public static let applicationData = Self(rawValue: 23)
+    public static let heartbeat = Self(rawValue: 24)
+}
+
+/// TLS record header: type(1) version(2) length(2).
+public struct TLSRecordHeader: Sendable {
+    public static let length = 5
+    /// RFC 8446 §5.2: a TLSCiphertext fragment is at most 2^14 + 256 bytes; TLS 1.2 allowed
+    /// 2^14 + 2048. Anything longer is not TLS.
+    public static let maximumFragment = 16384 + 2048
+    public let bytes: WireBytes
+
+    @inlinable public init(_ b: WireBytes) throws(DecodeError) {
+        guard b.count >= Self.length else { throw .truncated(.tls, needed: Self.length, have: b.count) }
+        guard (20...24).contains(b.u8(0)) else { throw .malformed(.tls, .badContentType) }
+        // Record versions: SSL 3.0 (3,0) to TLS 1.2 (3,3); TLS 1.3 still writes (3,3) or (3,1).
+        guard b.u8(1) == 3, b.u8(2) <= 4 else { throw .malformed(.tls, .badVersion) }
+        guard Int(b.u16(3)) <= Self.maximumFragment else { throw .malformed(.tls, .recordTooLong) }
+        bytes = b
+    }
+    @inlinable public var contentType: TLSContentType { TLSContentType(rawValue: bytes.u8(0)) }
+    @inlinable public var version: UInt16 { bytes.u16(1) }
+    @inlinable public var fragmentLength: Int { Int(bytes.u16(3)) }
+    /// The fragment as captured (may be shorter than `fragmentLength`).
+    @inlinable public var fragment: WireBytes { bytes.slice(Self.length, Self.length &+ fragmentLength) }
+    @inlinable public var isComplete: Bool { bytes.count >= Self.length &+ fragmentLength }
+}
+
+/// TLS handshake message header: type(1) length(3).
+public struct TLSHandshakeHeader: Sendable {
+    public static let length = 4
+    public let bytes: WireBytes
+    @inlinable public init(_ b: WireBytes) throws(DecodeError) {
+        guard b.count >= Self.length else { throw .truncated(.tls, needed: Self.length, have: b.count) }
+        bytes = b
+    }
+    /// 1 ClientHello, 2 ServerHello, 4 NewSessionTicket, 8 EncryptedExtensions, 11 Certificate,
+    /// 12 ServerKeyExchange, 13 CertificateRequest, 14 ServerHelloDone, 15 CertificateVerify,
+    /// 16 ClientKeyExchange, 20 Finished.
+    @inlinable public var messageType: UInt8 { bytes.u8(0) }
+    @inlinable public var messageLength: Int { Int(bytes.u24(1)) }
+    @inlinable public var body: WireBytes { bytes.slice(Self.length, Self.length &+ messageLength) }
+    @inlinable public var isComplete: Bool { bytes.count >= Self.length &+ messageLength }
+}
+
+/// A TLS alert: level(1) description(2).
+public struct TLSAlert: Sendable {
+    public let bytes: WireBytes
+    @inlinable public init(_ b: WireBytes) throws(DecodeError) {
+        guard b.count >= 2 else { throw .truncated(.tls, needed: 2, have: b.count) }
+        bytes = b
+    }
+    /// 1 warning, 2 fatal.
+    @inlinable public var level: UInt8 { bytes.u8(0) }
+    @inlinable public var description: UInt8 { bytes.u8(1) }
+}
+
+/// DNS message header (RFC 1035 §4.1.1).
+public struct DNSHeader: Sendable {
+    public static let length = 12
+    public let bytes: WireBytes
+    @inlinable public init(_ b: WireBytes) throws(DecodeError) {
+        guard b.count >= Self.length else { throw .truncated(.dns, needed: Self.length, have: b.count) }
+        bytes = b
+    }
+    @inlinable public var id: UInt16 { bytes.u16(0) }
+    @inlinable public var isResponse: Bool { bytes.u8(2) & 0x80 != 0 }
+    @inlinable public var opcode: UInt8 { (bytes.u8(2) >> 3) & 0x0f }
+    @inlinable public var authoritative: Bool { bytes.u8(2) & 0x04 != 0 }
+    @inlinable public var truncated: Bool { bytes.u8(2) & 0x02 != 0 }
+    @inlinable public var recursionDesired: Bool { bytes.u8(2) & 0x01 != 0 }
+    @inlinable public var recursionAvailable: Bool { bytes.u8(3) & 0x80 != 0 }
+    /// 0 NOERROR, 1 FORMERR, 2 SERVFAIL, 3 NXDOMAIN, 4 NOTIMP, 5 REFUSED.
+    @inlinable public var rcode: UInt8 { bytes.u8(3) & 0x0f }
+    @inlinable public var questionCount: Int { Int(bytes.u16(4)) }
+    @inlinable public var answerCount: Int { Int(bytes.u16(6)) }
+    @inlinable public var authorityCount: Int { Int(bytes.u16(8)) }
+    @inlinable public var additionalCount: Int { Int(bytes.u16(10)) }
+    @inlinable public var body: WireBytes { bytes.dropFirst(Self.length) }
+}

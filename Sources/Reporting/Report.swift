@@ -1,0 +1,161 @@
+import Diagnosis
+import FlowAnalysis
+import PacketDecoding
+
+/// The report document (`flowdoctor.report/1`). Field names are an interface: add, never rename.
+public struct Report: Codable, Sendable {
+    public static let schemaID = "flowdoctor.report/1"
+    public var schema = Report.schemaID
+    public var generator: Generator
+    public var capture: CaptureSummary
+    public var summary: Summary
+    public var services: [Service] = []
+    public var findings: [Finding]
+    public var flows: [FlowEntry] = []
+
+    public init(generator: Generator, capture: CaptureSummary, findings: [Finding]) {
+        self.generator = generator
+        self.capture = capture
+        self.findings = findings.sorted { ($0.severity, $1.firstTime) > ($1.severity, $0.firstTime) }
+        self.summary = Summary(findings: self.findings)
+    }
+}
+
+public struct Generator: Codable, Sendable {
+    public var name = "flowdoctor"
+    public var version: String
+    public var libpcap: String
+    public init(version: String, libpcap: String) { self.version = version; self.libpcap = libpcap }
+}
+
+public struct CaptureFile: Codable, Sendable {
+    public var path: String
+    public var format: String
+    public var linkType: String
+    public var linkTypeNumber: Int
+    public var snapshotLength: Int
+    public var packets: UInt64
+    public var truncated: Bool
+    /// What libpcap said when the file ended early.
+    public var readError: String?
+    public init(path: String, format: String, linkType: String, linkTypeNumber: Int, snapshotLength: Int,
+                packets: UInt64, truncated: Bool, readError: String?) {
+        self.path = path; self.format = format; self.linkType = linkType; self.linkTypeNumber = linkTypeNumber
+        self.snapshotLength = snapshotLength; self.packets = packets; self.truncated = truncated
+        self.readError = readError
+    }
+}
+
+public struct DecodeCounter: Codable, Sendable, Equatable {
+    public var layer: String
+    public var reason: String?
+    public var count: UInt64
+}
+
+public struct CaptureSummary: Codable, Sendable {
+    public var files: [CaptureFile]
+    public var linkTypes: [String]
+    public var filter: String?
+    /// Frames read, as capinfos counts them.
+    public var packets: UInt64
+    /// Frames that passed the filter and were analysed.
+    public var analyzedPackets: UInt64
+    /// Bytes on the wire (original lengths).
+    public var bytes: UInt64
+    public var capturedBytes: UInt64
+    public var firstTime: String?
+    public var lastTime: String?
+    public var durationSeconds: Double
+    public var truncated: Bool
+    public var snaplenCutPackets: UInt64
+    public var timestampsOutOfOrder: UInt64
+    public var protocols: [String: UInt64]
+    public var decode: DecodeSummary
+
+    public struct DecodeSummary: Codable, Sendable {
+        public var malformed: [DecodeCounter]
+        public var truncated: [DecodeCounter]
+    }
+
+    public init(files: [CaptureFile], filter: String?, stats s: CaptureStats) {
+        self.files = files
+        var seen: [String] = []
+        for f in files where !seen.contains(f.linkType) { seen.append(f.linkType) }
+        linkTypes = seen
+        self.filter = filter
+        packets = s.packets
+        analyzedPackets = s.matched
+        bytes = s.wireBytes
+        capturedBytes = s.capturedBytes
+        firstTime = s.firstTime.map(Timestamps.iso8601)
+        lastTime = s.maxTime.map(Timestamps.iso8601)
+        durationSeconds = Double((s.maxTime ?? 0) &- (s.firstTime ?? 0)) / 1e9
+        truncated = files.contains { $0.truncated }
+        snaplenCutPackets = s.snaplenCut
+        timestampsOutOfOrder = s.timeWentBackwards
+        var protocols: [String: UInt64] = [:]
+        for (p, n) in s.protocolCounters { protocols[p.name] = n }
+        self.protocols = protocols
+        decode = DecodeSummary(
+            malformed: s.malformedCounters.map { DecodeCounter(layer: $0.layer.name, reason: $0.reason.name, count: $0.count) },
+            truncated: s.truncatedCounters.map { DecodeCounter(layer: $0.layer.name, reason: nil, count: $0.count) })
+    }
+}
+
+public struct Summary: Codable, Sendable {
+    public var findings: Int
+    public var errors: Int
+    public var warnings: Int
+    public var info: Int
+    public var byKind: [String: Int]
+    public init(findings f: [Finding]) {
+        findings = f.count
+        errors = f.filter { $0.severity == .error }.count
+        warnings = f.filter { $0.severity == .warning }.count
+        info = f.filter { $0.severity == .info }.count
+        var k: [String: Int] = [:]
+        for x in f { k[x.kind.rawValue, default: 0] += 1 }
+        byKind = k
+    }
+}
+
+/// Per server endpoint (filled by the flow analysis).
+public struct Service: Codable, Sendable {
+    public var transport: String
+    public var ip: String
+    public var port: Int
+}
+
+/// Per flow (filled by the flow analysis).
+public struct FlowEntry: Codable, Sendable {
+    public var transport: String
+    public var client: Endpoint
+    public var server: Endpoint
+    public var connState: String
+    public var history: String
+}
+
+public enum Timestamps {
+    /// UTC ISO 8601 with microseconds, or nanoseconds when the value has them.
+    public static func iso8601(_ nanos: Int64) -> String {
+        var secs = nanos / 1_000_000_000
+        var frac = nanos % 1_000_000_000
+        if frac < 0 { frac += 1_000_000_000; secs -= 1 }
+        var days = secs / 86_400
+        var rem = secs % 86_400
+        if rem < 0 { rem += 86_400; days -= 1 }
+        // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
+        func pad(_ v: Int64, _ n: Int) -> String { let s = String(v); return String(repeating: "0", count: max(0, n - s.count)) + s }
+        let fraction = frac % 1000 == 0 ? pad(frac / 1000, 6) : pad(frac, 9)
+        return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(pad(rem / 3600, 2)):\(pad(rem / 60 % 60, 2)):\(pad(rem % 60, 2)).\(fraction)Z"
+    }
+}
