@@ -84,17 +84,13 @@ public final class OfflineFile {
         linkType = LinkType(rawValue: dlt)
         linkTypeName = pcap_datalink_val_to_name(dlt).map { String(cString: $0) } ?? "unknown"
         snapshotLength = Int(pcap_snapshot(h))
-        guard linkType.isSupported else {
-            pcap_close(h)
-            throw .unsupportedLinkType(path, dlt, linkTypeName)
-        }
+        // From here on deinit closes the handle, also when init throws.
+        guard linkType.isSupported else { throw .unsupportedLinkType(path, dlt, linkTypeName) }
         if let expression {
             // Compiled per file (the code depends on the link type) and applied per packet with
             // pcap_offline_filter, so frame numbers still count every packet as Wireshark does.
             if pcap_compile(h, &filter, expression, 1, cpcap_netmask_unknown()) != 0 {
-                let message = String(cString: pcap_geterr(h))
-                pcap_close(h)
-                throw .invalidFilter(expression, message)
+                throw .invalidFilter(expression, String(cString: pcap_geterr(h)))
             }
             hasFilter = true
         }

@@ -50,6 +50,7 @@ public struct DecodeCounter: Codable, Sendable, Equatable {
     public var layer: String
     public var reason: String?
     public var count: UInt64
+    public init(layer: String, reason: String?, count: UInt64) { self.layer = layer; self.reason = reason; self.count = count }
 }
 
 public struct CaptureSummary: Codable, Sendable {
