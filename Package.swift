@@ -34,6 +34,8 @@ let package = Package(
         .testTarget(name: "PacketDecodingTests", dependencies: ["PacketDecoding", "TestSupport"]),
         .testTarget(name: "PacketCaptureTests",
                     dependencies: ["FlowdoctorCore", "PacketCapture", "FlowAnalysis", "Diagnosis", "Reporting", "TestSupport"]),
+        .testTarget(name: "FlowAnalysisTests",
+                    dependencies: ["FlowdoctorCore", "FlowAnalysis", "Diagnosis", "Reporting", "TestSupport", "PacketDecoding"]),
         .testTarget(name: "EndToEndTests",
                     dependencies: ["FlowdoctorCore", "PacketCapture", "FlowAnalysis", "Diagnosis", "Reporting", "TestSupport"]),
     ],

@@ -1,13 +1,38 @@
 import PacketDecoding
 
+/// Limits and timeouts of the flow table. Named, printed in the report, overridable.
+public struct AnalyzerConfig: Sendable, Equatable {
+    /// Flows held at once; past it the oldest flow is finalised early (reported).
+    public var maxFlows = 262_144
+    /// An open flow idle this long is finalised (longer than any reset-after-idle threshold).
+    public var idleTimeout: Int64 = 3_600 * 1_000_000_000
+    /// A closed or half-open flow idle this long is finalised.
+    public var shortTimeout: Int64 = 120 * 1_000_000_000
+    /// A SYN with a new ISN this long after the last SYN of an unanswered attempt is a new attempt.
+    public var newAttemptAfter: Int64 = 30 * 1_000_000_000
+    public init() {}
+}
+
 /// The per-packet entry point: decodes a frame and updates all state. One analyzer per thread;
-/// nothing here allocates per packet.
+/// nothing here allocates per packet in steady state.
 public struct Analyzer: Sendable {
+    public let config: AnalyzerConfig
     public private(set) var stats = CaptureStats()
     /// 1-based frame number of the packet being processed, as Wireshark counts frames.
     public private(set) var frameNumber: UInt64 = 0
+    public private(set) var flows: FlowTable
+    /// Flows finalised since the caller last drained them.
+    public var finished: [Flow] = []
+    /// ICMP errors that quote no known flow (for the ICMP detectors).
+    public private(set) var now: Int64 = 0
+    var nextSweep: Int64 = .min
+    static let sweepInterval: Int64 = 60 * 1_000_000_000
 
-    public init() {}
+    public init(config: AnalyzerConfig = AnalyzerConfig()) {
+        self.config = config
+        flows = FlowTable(capacity: config.maxFlows)
+        finished.reserveCapacity(64)
+    }
 
     /// Processes one frame. `matched` is false when a BPF filter rejected it: it still counts as a
     /// frame (numbers stay aligned with Wireshark) but is not analysed.
@@ -15,9 +40,124 @@ public struct Analyzer: Sendable {
         frameNumber &+= 1
         stats.frame(time: time, wireLength: wireLength, captured: bytes.count, matched: matched)
         guard matched else { return }
+        if time > now { now = time }
         let p = Dissector.dissect(bytes, link: link)
         account(p, link: link)
+        if let t = p.tcp, let src = p.sourceAddress, let dst = p.destinationAddress {
+            tcp(p, t, src, dst, time)
+        } else if let u = p.udp, let src = p.sourceAddress, let dst = p.destinationAddress {
+            udp(u, src, dst, time)
+        } else if let m = p.icmpv4, let q = m.quoted, let from = p.sourceAddress {
+            icmpError(q, v6: false, type: m.type, code: m.code, mtu: m.isFragmentationNeeded ? UInt32(m.nextHopMTU) : 0, from: from, time)
+        } else if let m = p.icmpv6, let q = m.quoted, let from = p.sourceAddress {
+            icmpError(q, v6: true, type: m.type, code: m.code, mtu: m.isPacketTooBig ? m.mtu : 0, from: from, time)
+        }
+        if now >= nextSweep { sweep() }
     }
+
+    /// Finalises every flow (end of capture).
+    public mutating func finish() {
+        flows.drain { finished.append($0) }
+    }
+
+    mutating func sweep() {
+        nextSweep = now &+ Self.sweepInterval
+        let long = now &- config.idleTimeout, short = now &- config.shortTimeout
+        flows.expire(idleBefore: long) { finished.append($0) }
+        // Closed and never-established flows go sooner; scan only when there are many.
+        if flows.count > 4096 {
+            var gone: [Int32] = []
+            for (i, f) in flows.slots.enumerated() where flows.live[i] && f.lastTime < short && (f.isClosed || !f.handshakeCompleted) {
+                gone.append(Int32(i))
+            }
+            for s in gone { finished.append(flows.remove(s)) }
+        }
+    }
+
+    // MARK: TCP
+
+    mutating func tcp(_ p: DecodedPacket, _ t: TCPHeader, _ src: IPAddress, _ dst: IPAddress, _ time: Int64) {
+        let flags = t.flags
+        let (key, fromLow) = FlowKey.make(src, t.sourcePort, dst, t.destinationPort, .tcp)
+        let isSYN = flags.contains(.syn) && !flags.contains(.ack)
+        var slot = flows.find(key)
+        if let s = slot, isSYN, startsNewConnection(flows.slots[Int(s)], fromLow: fromLow, seq: t.sequence, time: time) {
+            finished.append(flows.remove(s))
+            slot = nil
+        }
+        let s: Int32
+        if let x = slot {
+            s = x
+        } else {
+            // The client is who sent the SYN; the receiver of a SYN-ACK; else the higher port
+            // (ties: the first sender).
+            let clientIsLow: Bool
+            let guessed: Bool
+            if flags.contains(.syn) {
+                clientIsLow = flags.contains(.ack) ? !fromLow : fromLow
+                guessed = false
+            } else {
+                let lowIsServer = key.lowPort < key.highPort || (key.lowPort == key.highPort && !fromLow)
+                clientIsLow = !lowIsServer
+                guessed = true
+            }
+            let f = Flow(key: key, clientIsLow: clientIsLow, roleGuessed: guessed, midstream: !flags.contains(.syn),
+                         time: time, frame: frameNumber)
+            s = flows.insert(f) { finished.append($0) }
+        }
+        let frame = frameNumber
+        let fromClient = fromLow == flows.slots[Int(s)].clientIsLow
+        let ttl = p.hopLimit ?? 0
+        let ipID: UInt16? = p.ipv4?.identification
+        let mac = p.sourceMAC
+        let payload = p.payload?.count ?? 0
+        // What the segment occupies in sequence space, from the IP length (not the capture).
+        let wirePayload = max((p.transportWireLength ?? 0) &- t.headerLength, payload)
+        let opts = flags.contains(.syn) ? t.options.summary : TCPOptionSummary()
+        flows.slots[Int(s)].update(fromClient: fromClient, flags: flags, seq: t.sequence, ack: t.acknowledgment,
+                                   window: t.window, payload: wirePayload, options: opts, ttl: ttl, ipID: ipID,
+                                   mac: mac, time: time, frame: frame)
+    }
+
+    /// A SYN on a known 4-tuple: a retry of the same attempt, or a new connection (port reuse)?
+    func startsNewConnection(_ f: Flow, fromLow: Bool, seq: SeqNum, time: Int64) -> Bool {
+        let fromClient = fromLow == f.clientIsLow
+        guard fromClient else { return f.isClosed }                      // simultaneous open or odd order
+        guard let isn = f.client.isn else { return f.isClosed || f.midstream }
+        if seq == isn { return false }                                   // a retransmitted SYN
+        if f.isClosed || f.handshakeCompleted { return true }            // reuse of a finished 4-tuple
+        return time &- f.client.syns.lastTime > config.newAttemptAfter   // a fresh attempt much later
+    }
+
+    // MARK: UDP
+
+    mutating func udp(_ u: UDPHeader, _ src: IPAddress, _ dst: IPAddress, _ time: Int64) {
+        let (key, fromLow) = FlowKey.make(src, u.sourcePort, dst, u.destinationPort, .udp)
+        let s: Int32
+        if let x = flows.find(key) { s = x } else {
+            // The first sender is the client, unless it sends from a well-known port to a high one.
+            let senderIsServer = u.sourcePort < 1024 && u.destinationPort >= 1024
+            let f = Flow(key: key, clientIsLow: senderIsServer ? !fromLow : fromLow, roleGuessed: senderIsServer,
+                         midstream: false, time: time, frame: frameNumber)
+            s = flows.insert(f) { finished.append($0) }
+        }
+        let fromClient = fromLow == flows.slots[Int(s)].clientIsLow
+        flows.slots[Int(s)].updateDatagram(fromClient: fromClient, payload: u.payload.count, time: time, frame: frameNumber)
+    }
+
+    // MARK: ICMP errors
+
+    mutating func icmpError(_ q: QuotedPacket, v6: Bool, type: UInt8, code: UInt8, mtu: UInt32, from: IPAddress, _ time: Int64) {
+        guard let sp = q.sourcePort, let dp = q.destinationPort else { return }
+        let (key, quotedFromLow) = FlowKey.make(q.source, sp, q.destination, dp, q.proto)
+        guard let s = flows.find(key) else { return }
+        let aboutClient = quotedFromLow == flows.slots[Int(s)].clientIsLow
+        let info = ICMPErrorInfo(frame: frameNumber, time: time, v6: v6, type: type, code: code, reporter: from, mtu: mtu,
+                                 aboutClientPacket: aboutClient, quotedSYN: q.tcpFlags.map { $0.contains(.syn) && !$0.contains(.ack) } ?? false)
+        flows.slots[Int(s)].attach(info)
+    }
+
+    // MARK: counters
 
     mutating func account(_ p: DecodedPacket, link: LinkType) {
         switch link {

@@ -10,7 +10,11 @@ public let flowdoctorVersion = "0.1.0"
 public enum OfflineAnalysis {
     public struct Options: Sendable {
         public var filter: String?
-        public init(filter: String? = nil) { self.filter = filter }
+        public var thresholds: Thresholds
+        public var analyzer: AnalyzerConfig
+        public init(filter: String? = nil, thresholds: Thresholds = Thresholds(), analyzer: AnalyzerConfig = AnalyzerConfig()) {
+            self.filter = filter; self.thresholds = thresholds; self.analyzer = analyzer
+        }
     }
 
     /// Opens every file first, so a bad file or filter fails before any work is done. Files are
@@ -32,7 +36,8 @@ public enum OfflineAnalysis {
             default: return a < b
             }
         }
-        var analyzer = Analyzer()
+        var analyzer = Analyzer(config: options.analyzer)
+        var diagnoser = Diagnoser(thresholds: options.thresholds)
         var summaries: [CaptureFile] = []
         for i in order {
             let f = files[i]
@@ -40,6 +45,10 @@ public enum OfflineAnalysis {
             let link = f.linkType
             let end = f.forEach { rec, matched in
                 analyzer.process(rec.bytes, wireLength: rec.wireLength, time: rec.time, link: link, matched: matched)
+                if !analyzer.finished.isEmpty {
+                    for f in analyzer.finished { diagnoser.flowEnded(f, asOf: analyzer.now) }
+                    analyzer.finished.removeAll(keepingCapacity: true)
+                }
             }
             var readError: String?
             if case .truncated(let m) = end { readError = m }
@@ -48,10 +57,18 @@ public enum OfflineAnalysis {
                                          packets: analyzer.frameNumber - before, truncated: readError != nil,
                                          readError: readError))
         }
+        analyzer.finish()
+        for f in analyzer.finished { diagnoser.flowEnded(f, asOf: analyzer.now) }
+        analyzer.finished.removeAll()
         let stats = analyzer.stats
-        let findings = DecodeQualityDetector.findings(stats)
+        let d = diagnoser.finish()
+        let limits = Limits(maxFlows: options.analyzer.maxFlows, peakFlows: analyzer.flows.peak, flowsEvicted: analyzer.flows.evicted,
+                            flows: diagnoser.flowCount, flowsOmittedFromReport: diagnoser.flowsOmitted,
+                            servicesOmitted: diagnoser.servicesOmitted)
         return Report(generator: Generator(version: flowdoctorVersion, libpcap: libpcapVersion),
                       capture: CaptureSummary(files: summaries, filter: options.filter, stats: stats),
-                      findings: findings)
+                      thresholds: options.thresholds, limits: limits,
+                      findings: DecodeQualityDetector.findings(stats) + d.findings, services: d.services, flows: d.flows,
+                      suppressed: d.suppressed)
     }
 }

@@ -22,6 +22,9 @@ public struct DecodedPacket: Sendable {
     public var icmpv6: ICMPv6Message?
     /// The transport payload (TCP/UDP data), as captured.
     public var payload: WireBytes?
+    /// The transport segment's length on the wire per the IP header (nil for a first fragment,
+    /// whose IP length covers only a piece).
+    public var transportWireLength: Int?
     /// Where decoding stopped early; a partial decode is normal.
     public var error: DecodeError?
 
@@ -155,6 +158,7 @@ public enum Dissector {
     @inlinable
     static func transport(_ proto: IPProtocol, _ b: WireBytes, wireLength: Int, complete: Bool,
                           into p: inout DecodedPacket) throws(DecodeError) {
+        if complete { p.transportWireLength = wireLength }
         switch proto {
         case .tcp:
             let t = try TCPHeader(b, wireLength: complete ? wireLength : Int.max)

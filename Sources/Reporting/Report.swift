@@ -9,15 +9,25 @@ public struct Report: Codable, Sendable {
     public var generator: Generator
     public var capture: CaptureSummary
     public var summary: Summary
-    public var services: [Service] = []
+    public var thresholds: Thresholds
+    public var limits: Limits
+    public var services: [ServiceSummary]
     public var findings: [Finding]
-    public var flows: [FlowEntry] = []
+    public var flows: [FlowEntry]
 
-    public init(generator: Generator, capture: CaptureSummary, findings: [Finding]) {
+    public init(generator: Generator, capture: CaptureSummary, thresholds: Thresholds, limits: Limits,
+                findings: [Finding], services: [ServiceSummary], flows: [FlowEntry], suppressed: [FindingKind: Int] = [:]) {
         self.generator = generator
         self.capture = capture
-        self.findings = findings.sorted { ($0.severity, $1.firstTime) > ($1.severity, $0.firstTime) }
-        self.summary = Summary(findings: self.findings)
+        self.thresholds = thresholds
+        self.limits = limits
+        // Worst first; then by time, then kind, so equal inputs give equal reports.
+        self.findings = findings.sorted {
+            ($0.severity, $1.firstTime, $1.kind.rawValue, $1.summary) > ($1.severity, $0.firstTime, $0.kind.rawValue, $0.summary)
+        }
+        self.services = services
+        self.flows = flows
+        self.summary = Summary(findings: self.findings, suppressed: suppressed)
     }
 }
 
@@ -103,13 +113,31 @@ public struct CaptureSummary: Codable, Sendable {
     }
 }
 
+/// What the flow table's bounds did to this analysis (all zero on ordinary captures).
+public struct Limits: Codable, Sendable {
+    public var maxFlows: Int
+    public var peakFlows: Int
+    /// Flows finalised early because the table was full.
+    public var flowsEvicted: UInt64
+    public var flows: Int
+    public var flowsOmittedFromReport: Int
+    public var servicesOmitted: Int
+    public init(maxFlows: Int, peakFlows: Int, flowsEvicted: UInt64, flows: Int, flowsOmittedFromReport: Int, servicesOmitted: Int) {
+        self.maxFlows = maxFlows; self.peakFlows = peakFlows; self.flowsEvicted = flowsEvicted; self.flows = flows
+        self.flowsOmittedFromReport = flowsOmittedFromReport; self.servicesOmitted = servicesOmitted
+    }
+}
+
 public struct Summary: Codable, Sendable {
     public var findings: Int
     public var errors: Int
     public var warnings: Int
     public var info: Int
     public var byKind: [String: Int]
-    public init(findings f: [Finding]) {
+    /// Findings beyond the per-(kind, server) cap: counted here, not listed.
+    public var suppressed: [String: Int]
+    public init(findings f: [Finding], suppressed: [FindingKind: Int] = [:]) {
+        self.suppressed = Dictionary(uniqueKeysWithValues: suppressed.map { ($0.key.rawValue, $0.value) })
         findings = f.count
         errors = f.filter { $0.severity == .error }.count
         warnings = f.filter { $0.severity == .warning }.count
@@ -118,22 +146,6 @@ public struct Summary: Codable, Sendable {
         for x in f { k[x.kind.rawValue, default: 0] += 1 }
         byKind = k
     }
-}
-
-/// Per server endpoint (filled by the flow analysis).
-public struct Service: Codable, Sendable {
-    public var transport: String
-    public var ip: String
-    public var port: Int
-}
-
-/// Per flow (filled by the flow analysis).
-public struct FlowEntry: Codable, Sendable {
-    public var transport: String
-    public var client: Endpoint
-    public var server: Endpoint
-    public var connState: String
-    public var history: String
 }
 
 public enum Timestamps {

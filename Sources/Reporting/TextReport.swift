@@ -32,14 +32,45 @@ public enum TextReport {
             for m in c.decode.malformed { out += "  malformed  \(m.layer) \(m.reason ?? "")  \(m.count)\n" }
             for t in c.decode.truncated { out += "  truncated  \(t.layer)  \(t.count) (captured too short to decode)\n" }
         }
+        out += services(r)
+        if r.limits.flowsEvicted > 0 {
+            out += "\nLimits: the flow table held \(r.limits.maxFlows) flows; \(r.limits.flowsEvicted) were finalised early to make room\n"
+        }
         out += "\nFindings: \(r.summary.findings) (\(r.summary.errors) errors, \(r.summary.warnings) warnings, \(r.summary.info) info)\n"
         for f in r.findings {
             out += "  [\(f.severity.rawValue)] \(f.kind.rawValue): \(TextEscape.line(f.summary))\n"
             if !f.frames.isEmpty { out += "      frames \(f.frames.prefix(10).map(String.init).joined(separator: ", "))\n" }
             if let check = f.checks.first { out += "      check: \(TextEscape.line(check))\n" }
         }
+        if !r.summary.suppressed.isEmpty {
+            let s = r.summary.suppressed.sorted { $0.key < $1.key }.map { "\($0.value) more \($0.key)" }.joined(separator: ", ")
+            out += "  (not listed, over the per-server cap of \(r.thresholds.maxFindingsPerGroup): \(s))\n"
+        }
         return out
     }
+
+    static let maxServiceRows = 20
+
+    /// Per server endpoint, worst first (the order the report's model already has).
+    static func services(_ r: Report) -> String {
+        let rows = r.services.filter { $0.transport == "tcp" && $0.attempts + $0.resets.values.reduce(0, +) > 0 }
+        guard !rows.isEmpty else { return "" }
+        func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s : s + String(repeating: " ", count: n - s.count) }
+        func lpad(_ s: String, _ n: Int) -> String { s.count >= n ? s : String(repeating: " ", count: n - s.count) + s }
+        var out = "\nServices (TCP, worst first)\n"
+        out += "  " + pad("server", 30) + lpad("attempts", 9) + lpad("ok", 6) + "  " + pad("failed", 34) + lpad("rtt p50/p95 ms", 16) + "  resets\n"
+        for s in rows.prefix(maxServiceRows) {
+            let failed = s.failed.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+            let rtt = s.handshakeRTTms.map { "\(fmt($0.p50))/\(fmt($0.p95))" } ?? "-"
+            let resets = s.resets.values.reduce(0, +)
+            out += "  " + pad(s.endpoint, 30) + lpad("\(s.attempts)", 9) + lpad("\(s.established)", 6) + "  "
+                + pad(failed.isEmpty ? "-" : failed, 34) + lpad(rtt, 16) + "  \(resets == 0 ? "-" : "\(resets)")\n"
+        }
+        if rows.count > maxServiceRows { out += "  … \(rows.count - maxServiceRows) more in the JSON report\n" }
+        return out
+    }
+
+    static func fmt(_ v: Double) -> String { v < 10 ? String(format: "%.1f", v) : String(Int(v.rounded())) }
 }
 
 /// Makes untrusted text safe for a terminal: control characters (including ESC, so no terminal

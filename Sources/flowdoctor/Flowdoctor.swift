@@ -11,7 +11,7 @@ struct Flowdoctor: ParsableCommand {
         commandName: "flowdoctor",
         abstract: "Why can't this client talk to that server? A diagnosis from packets.",
         version: flowdoctorVersion,
-        subcommands: [Analyze.self])
+        subcommands: [Analyze.self, Explain.self])
 
     /// Usage and input errors exit 2 with one line on stderr (DESIGN.md §1), not ArgumentParser's 64.
     static func main() {
@@ -61,14 +61,32 @@ struct Analyze: ParsableCommand {
     @Option(help: "Leave out findings below this severity (info, warning, error).")
     var minSeverity: Severity = .info
 
+    @Option(help: "Seconds a SYN (or SYN-ACK) may go unanswered before it counts as failed.")
+    var synTimeout: Double?
+
+    @Option(help: "Seconds of silence before a RST counts as reset.after-idle.")
+    var idleReset: Double?
+
+    @Option(help: "Flows held at once; past it the oldest are finalised early (reported in limits).")
+    var maxFlows: Int?
+
     func validate() throws {
         guard !files.isEmpty else { throw ValidationError("give at least one capture file") }
+        if let s = synTimeout, !(s > 0) { throw ValidationError("--syn-timeout must be above 0") }
+        if let s = idleReset, !(s > 0) { throw ValidationError("--idle-reset must be above 0") }
+        if let m = maxFlows, m < 1 { throw ValidationError("--max-flows must be at least 1") }
     }
 
     func run() throws {
-        var report = try OfflineAnalysis.run(paths: files, options: .init(filter: filter))
+        var options = OfflineAnalysis.Options(filter: filter)
+        if let s = synTimeout { options.thresholds.synTimeoutSeconds = s }
+        if let s = idleReset { options.thresholds.idleResetSeconds = s }
+        if let m = maxFlows { options.analyzer.maxFlows = m }
+        var report = try OfflineAnalysis.run(paths: files, options: options)
+        let suppressed = report.summary.suppressed
         report.findings.removeAll { $0.severity < minSeverity }
         report.summary = Summary(findings: report.findings)
+        report.summary.suppressed = suppressed
         let text = format == .json ? try JSONReport.render(report) : TextReport.render(report)
         if let output {
             do { try Data(text.utf8).write(to: URL(fileURLWithPath: output)) } catch {
@@ -82,3 +100,23 @@ struct Analyze: ParsableCommand {
 }
 
 extension Severity: ExpressibleByArgument {}
+
+struct Explain: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "What a finding means, how it is detected, its likely causes and what to check next.")
+
+    @Argument(help: "A finding kind, e.g. tcp.handshake.refused; omit it to list them.")
+    var kind: String?
+
+    func run() throws {
+        let kinds = FindingKind.allCases.filter { DetectorCatalog.implemented.contains($0) }
+        guard let name = kind else {
+            for k in kinds { print("\(k.rawValue.padding(toLength: 28, withPad: " ", startingAt: 0)) \(k.info.title)") }
+            return
+        }
+        guard let k = FindingKind(rawValue: name), DetectorCatalog.implemented.contains(k) else {
+            throw ValidationError("unknown finding kind '\(name)'; `flowdoctor explain` lists them")
+        }
+        print(ExplainText.render(k.info))
+    }
+}

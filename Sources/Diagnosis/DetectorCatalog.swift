@@ -1,0 +1,9 @@
+/// Which finding kinds have a detector today. `explain` lists these; the fixture tests treat
+/// expectations of other kinds as known issues until their detector lands.
+public enum DetectorCatalog {
+    public static let implemented: Set<FindingKind> = [
+        .handshakeUnanswered, .handshakeRefused, .handshakeUnreachable, .handshakeIncomplete, .handshakeSlow,
+        .handshakeInvalid, .synFlood, .resetAbort, .resetMiddlebox, .resetAfterIdle, .resetAfterClose,
+        .decodeMalformed,
+    ]
+}

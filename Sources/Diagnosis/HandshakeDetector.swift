@@ -1,0 +1,149 @@
+import FlowAnalysis
+import PacketDecoding
+
+/// How a connection attempt ended, decided once per flow when it is finalised.
+public enum HandshakeOutcome: String, Sendable, Codable {
+    case established, unanswered, refused, unreachable, incomplete, clientAborted = "client-aborted"
+    case pending, midstream, notTCP = "not-tcp"
+}
+
+/// The handshake failures of DESIGN.md §3 (tcp.handshake.*), judged at the end of each flow.
+public struct HandshakeDetector: Sendable {
+    public var thresholds: Thresholds
+    public init(thresholds: Thresholds) { self.thresholds = thresholds }
+
+    public func outcome(_ f: Flow, asOf now: Int64) -> HandshakeOutcome {
+        guard f.isTCP else { return .notTCP }
+        guard f.client.sentSYN else { return .midstream }
+        let timeout = Int64(thresholds.synTimeoutSeconds * 1e9)
+        if f.handshakeCompleted {
+            // The client ACKed, yet the server kept resending its SYN-ACK and never moved on:
+            // the ACK was lost after our capture point.
+            if synAckRepeatedAfterAck(f) && !serverProgressed(f) { return .incomplete }
+            return .established
+        }
+        if !f.server.syns.isEmpty {
+            if let r = f.reset, r.sender == .client { return .incomplete }
+            if f.server.syns.count > 1 || now &- f.server.syns.lastTime >= timeout || f.client.packets > f.client.syns.count { return .incomplete }
+            return .pending
+        }
+        if let r = f.reset, r.sender == .server { return .refused }
+        if let e = f.icmp, e.aboutClientPacket, isUnreachable(e) { return .unreachable }
+        if let r = f.reset, r.sender == .client { return .clientAborted }
+        if f.server.packets > 0 { return .established }                 // an odd answer, but an answer
+        if f.client.syns.count > 1 || now &- f.client.syns.lastTime >= timeout { return .unanswered }
+        return .pending
+    }
+
+    func isUnreachable(_ e: ICMPErrorInfo) -> Bool {
+        e.v6 ? (e.type == 1 || e.type == 3) : (e.type == 3 || e.type == 11)
+    }
+
+    func synAckRepeatedAfterAck(_ f: Flow) -> Bool {
+        guard let ack = f.handshakeAck else { return false }
+        return f.server.syns.count > 1 && f.server.syns.lastTime > ack.time
+    }
+
+    /// The server acknowledged client data or sent data of its own: it left SYN_RECEIVED.
+    func serverProgressed(_ f: Flow) -> Bool {
+        if f.server.payloadBytes > 0 { return true }
+        guard let isn = f.client.isn, let a = f.server.highestAck else { return false }
+        return isn + 1 < a
+    }
+
+    /// The findings for one flow (at most one handshake finding per attempt).
+    public func findings(_ f: Flow, outcome: HandshakeOutcome) -> [Finding] {
+        var out: [Finding] = []
+        let c = FlowFacts.client(f), s = FlowFacts.server(f)
+        let synFrames = f.client.syns.keptFrames, ackFrames = f.server.syns.keptFrames
+        let first = f.client.syns.isEmpty ? f.firstTime : f.client.syns.firstTime
+        var ev: [String: EvidenceValue] = ["synCount": .int(Int64(f.client.syns.count))]
+        let intervals = zip(f.client.syns.keptTimes.dropFirst(), f.client.syns.keptTimes).map { EvidenceValue.double(FlowFacts.ms($0 - $1) / 1000) }
+        if !intervals.isEmpty { ev["retryIntervalsSeconds"] = .array(intervals) }
+        if let mss = f.client.mss { ev["clientMSS"] = .int(Int64(mss)) }
+
+        func make(_ kind: FindingKind, _ sev: Severity, _ summary: String, frames: [UInt64], last: Int64,
+                  extra: [String: EvidenceValue] = [:], causes: [String]? = nil) -> Finding {
+            Finding(kind: kind, severity: sev, summary: summary, frames: frames, firstTime: first, lastTime: last,
+                    evidence: ev.merging(extra) { $1 }, causes: causes ?? kind.info.causes, checks: kind.info.checks,
+                    filter: FlowFacts.filter(f), flow: FlowFacts.ref(f))
+        }
+
+        switch outcome {
+        case .unanswered:
+            let n = f.client.syns.count
+            let span = f.client.syns.lastTime - f.client.syns.firstTime
+            let backoff = Self.looksLikeBackoff(f.client.syns.keptTimes)
+            out.append(make(.handshakeUnanswered, .error,
+                            "\(c) -> \(s): \(n) SYN\(n == 1 ? "" : "s")\(n > 1 ? " over \(FlowFacts.seconds(span))" : ""), no reply of any kind (no SYN-ACK, RST or ICMP)",
+                            frames: synFrames, last: f.client.syns.lastTime,
+                            extra: ["exponentialBackoff": .bool(backoff)]))
+        case .refused:
+            let r = f.reset!
+            let n = f.client.syns.count
+            out.append(make(.handshakeRefused, .error,
+                            "\(s) refused the connection from \(c): the SYN was answered with RST\(r.ack != nil ? "/ACK" : "")\(n > 1 ? " (\(n) attempts, each refused)" : "")",
+                            frames: synFrames + [r.frame], last: r.time,
+                            extra: ["rstTTL": .int(Int64(r.ttl)), "rstValidity": .string(r.validity.rawValue),
+                                    "resets": .int(Int64(f.server.rstCount)),
+                                    "rstAfterMs": .double(FlowFacts.ms(r.time - (f.answeredSYNTime ?? first)))]))
+        case .unreachable:
+            let e = f.icmp!
+            let name = FlowFacts.icmpName(v6: e.v6, type: e.type, code: e.code)
+            let fromServer = e.reporter == f.serverAddress
+            out.append(make(.handshakeUnreachable, .error,
+                            "\(c) -> \(s): the SYN was answered by ICMP\(e.v6 ? "v6" : "") \(name) from \(e.reporter)\(fromServer ? " (the server itself)" : "")",
+                            frames: synFrames + [e.frame], last: e.time,
+                            extra: ["icmpType": .int(Int64(e.type)), "icmpCode": .int(Int64(e.code)), "icmpName": .string(name),
+                                    "reportedBy": .string(e.reporter.description), "reportedByServer": .bool(fromServer),
+                                    "icmpErrors": .int(Int64(f.icmpCount))]))
+        case .incomplete:
+            let clientReset = f.reset.map { $0.sender == .client } ?? false
+            let acked = f.handshakeCompleted
+            let summary: String
+            if clientReset { summary = "\(c) reset the connection right after \(s)'s SYN-ACK instead of completing the handshake" }
+            else if acked { summary = "\(s) resent its SYN-ACK \(f.server.syns.count - 1) time(s) although \(c) ACKed it: the ACK never reached the server" }
+            else { summary = "\(s) answered with SYN-ACK\(f.server.syns.count > 1 ? " \(f.server.syns.count) times" : ""), but \(c) never acknowledged it" }
+            var frames = synFrames + ackFrames
+            if let a = f.handshakeAck { frames.append(a.frame) }
+            if clientReset, let r = f.reset { frames.append(r.frame) }
+            out.append(make(.handshakeIncomplete, .error, summary, frames: frames.sorted(), last: f.lastTime,
+                            extra: ["synAckCount": .int(Int64(f.server.syns.count)), "clientAcked": .bool(acked),
+                                    "clientReset": .bool(clientReset)]))
+        case .established:
+            let retries = Int(f.client.syns.count) - 1 + max(Int(f.server.syns.count) - 1, 0)
+            if retries > 0, let ack = f.handshakeAck {
+                let total = ack.time - first
+                let rtt = f.handshakeRTT ?? total
+                out.append(make(.handshakeSlow, .warning,
+                                "\(c) -> \(s): handshake completed only after \(retries) retransmission\(retries == 1 ? "" : "s"), \(FlowFacts.seconds(max(total - rtt, 0))) late",
+                                frames: (synFrames + ackFrames + [ack.frame]).sorted(), last: ack.time,
+                                extra: ["synAckCount": .int(Int64(f.server.syns.count)),
+                                        "addedDelaySeconds": .double(FlowFacts.ms(max(total - rtt, 0)) / 1000),
+                                        "handshakeSeconds": .double(FlowFacts.ms(total) / 1000)]))
+            }
+        default:
+            break
+        }
+        if f.synAckBadAck || f.client.isnChanged || f.server.isnChanged || f.synAnsweredByStrayAck {
+            var what: [String] = []
+            if f.synAnsweredByStrayAck { what.append("the SYN was answered by an ACK for another connection (stale state for this 4-tuple on the server or a middlebox)") }
+            if f.synAckBadAck { what.append("the SYN-ACK acknowledges something other than the client's SYN") }
+            if f.client.isnChanged { what.append("the client resent its SYN with a different ISN") }
+            if f.server.isnChanged { what.append("the server resent its SYN-ACK with a different ISN") }
+            out.append(make(.handshakeInvalid, .warning, "\(c) -> \(s): " + what.joined(separator: "; "),
+                            frames: (synFrames + ackFrames).sorted(), last: f.lastTime,
+                            extra: ["synAckBadAck": .bool(f.synAckBadAck), "clientISNChanged": .bool(f.client.isnChanged),
+                                    "serverISNChanged": .bool(f.server.isnChanged),
+                                    "synAnsweredByStrayAck": .bool(f.synAnsweredByStrayAck)]))
+        }
+        return out
+    }
+
+    /// SYN retries that roughly double each time (1, 2, 4 s… or Linux's early 1 s steps).
+    static func looksLikeBackoff(_ t: [Int64]) -> Bool {
+        guard t.count >= 3 else { return false }
+        let d = zip(t.dropFirst(), t).map { Double($0 - $1) }
+        return zip(d.dropFirst(), d).allSatisfy { $0 >= $1 * 0.9 }
+    }
+}

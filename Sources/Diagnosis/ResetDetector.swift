@@ -1,0 +1,92 @@
+import FlowAnalysis
+import PacketDecoding
+
+/// Resets after the handshake (DESIGN.md §3 tcp.reset.*): who, when, how valid, and whether the
+/// endpoint named as sender really sent it. Handshake-time resets belong to HandshakeDetector.
+public struct ResetDetector: Sendable {
+    public var thresholds: Thresholds
+    public init(thresholds: Thresholds) { self.thresholds = thresholds }
+
+    /// Signs that a RST did not come from the endpoint whose address it carries.
+    public struct Forgery: Sendable {
+        public var ttlMismatch = false
+        public var macMismatch = false
+        public var outOfWindow = false
+        public var any: Bool { ttlMismatch || macMismatch || outOfWindow }
+        public var reasons: [String] {
+            var r: [String] = []
+            if ttlMismatch { r.append("ttl") }
+            if macMismatch { r.append("source-mac") }
+            if outOfWindow { r.append("out-of-window") }
+            return r
+        }
+    }
+
+    public func forgery(_ f: Flow, _ r: ResetInfo) -> Forgery {
+        let p = r.sender == .client ? f.client : f.server
+        var x = Forgery()
+        if p.ttlPackets >= 2 {
+            // A stable TTL that the RST does not share means another device built it; a path
+            // whose TTL already varies needs a difference of more than one hop.
+            x.ttlMismatch = p.ttlMin == p.ttlMax ? r.ttl != p.ttlMin
+                                                 : (Int(r.ttl) < Int(p.ttlMin) - 1 || Int(r.ttl) > Int(p.ttlMax) + 1)
+        }
+        if let m = r.mac, let known = p.mac, !p.macVaries { x.macMismatch = m != known }
+        x.outOfWindow = r.validity == .outOfWindow
+        return x
+    }
+
+    public func findings(_ f: Flow, outcome: HandshakeOutcome) -> [Finding] {
+        guard f.isTCP, let r = f.reset else { return [] }
+        // Resets during the handshake are the handshake's finding (refused, incomplete, invalid);
+        // a lone RST with no connection around it says nothing. Only a forged one is reported.
+        let x = forgery(f, r)
+        if r.phase == .handshake && !(outcome == .established && (x.ttlMismatch || x.macMismatch)) { return [] }
+        let sender = r.sender == .client ? FlowFacts.client(f) : FlowFacts.server(f)
+        let peer = r.sender == .client ? FlowFacts.server(f) : FlowFacts.client(f)
+        let p = r.sender == .client ? f.client : f.server
+        var ev: [String: EvidenceValue] = [
+            "sender": .string(r.sender.rawValue), "phase": .string(r.phase.rawValue), "validity": .string(r.validity.rawValue),
+            "idleBeforeSeconds": .double(FlowFacts.ms(r.idleBefore) / 1000),
+            "clientBytesBefore": .int(Int64(r.clientBytesBefore)), "serverBytesBefore": .int(Int64(r.serverBytesBefore)),
+            "unackedBytes": .int(r.unackedBytes), "rstTTL": .int(Int64(r.ttl)), "resets": .int(Int64(f.client.rstCount + f.server.rstCount)),
+        ]
+        if p.ttlPackets > 0 { ev["senderTTLRange"] = .array([.int(Int64(p.ttlMin)), .int(Int64(p.ttlMax))]) }
+        if let id = r.ipID { ev["rstIPID"] = .int(Int64(id)) }
+        if let m = r.mac { ev["rstSourceMAC"] = .string(m.description) }
+        if let m = p.mac { ev["senderMAC"] = .string(m.description) }
+        if r.payloadLength > 0 { ev["rstPayloadBytes"] = .int(Int64(r.payloadLength)) }
+
+        func make(_ kind: FindingKind, _ sev: Severity, _ summary: String) -> Finding {
+            Finding(kind: kind, severity: sev, summary: summary, frames: [r.frame], firstTime: r.time, lastTime: r.time,
+                    evidence: ev, causes: kind.info.causes, checks: kind.info.checks, filter: FlowFacts.filter(f),
+                    flow: FlowFacts.ref(f))
+        }
+
+        if x.any {
+            ev["forgeryEvidence"] = .array(x.reasons.map { .string($0) })
+            var why: [String] = []
+            if x.ttlMismatch { why.append("TTL \(r.ttl) where \(sender)'s packets arrive with \(p.ttlMin == p.ttlMax ? "\(p.ttlMin)" : "\(p.ttlMin)-\(p.ttlMax)")") }
+            if x.macMismatch { why.append("source MAC \(r.mac!) instead of \(p.mac!)") }
+            if x.outOfWindow { why.append("a sequence number outside the receiver's window") }
+            return [make(.resetMiddlebox, .error,
+                         "A RST claiming to come from \(sender) to \(peer) has \(why.joined(separator: " and ")): most likely forged by a device on the path")]
+        }
+        let idleLimit = Int64(thresholds.idleResetSeconds * 1e9)
+        if r.idleBefore >= idleLimit && r.phase != .afterFin {
+            return [make(.resetAfterIdle, .warning,
+                         "\(sender) reset the connection with \(peer) after \(FlowFacts.seconds(r.idleBefore)) of silence (idle-timeout pattern)")]
+        }
+        if r.phase == .afterFin {
+            return [make(.resetAfterClose, .info, "\(sender) closed the connection with \(peer) abortively: a RST after FIN")]
+        }
+        let before = r.clientBytesBefore + r.serverBytesBefore
+        if before == 0 && r.sender == .client {
+            // Browsers and pools open spare connections and drop them unused: not a failure.
+            return [make(.resetAbort, .info, "\(sender) reset its connection to \(peer) before any data was sent (an unused connection)")]
+        }
+        let context = r.sender == .server && r.clientBytesBefore > 0 && r.serverBytesBefore == 0 ? " (the request got no response)" : ""
+        return [make(.resetAbort, .error,
+                     "\(sender) reset the established connection with \(peer) after \(before) bytes of data\(context)")]
+    }
+}

@@ -1,0 +1,15 @@
+/// Every threshold a detector uses: named, printed in the report, overridable.
+public struct Thresholds: Sendable, Codable, Equatable {
+    /// A SYN unanswered this long (or retried) is unanswered; a SYN-ACK unACKed this long is incomplete.
+    public var synTimeoutSeconds = 3.0
+    /// A RST after this much idle time is reset.after-idle (NAT / firewall / load-balancer timeouts).
+    public var idleResetSeconds = 300.0
+    /// A server with this many half-open attempts from at least `synFloodMinSources` sources is flooded.
+    public var synFloodMinHalfOpen = 100
+    public var synFloodMinSources = 20
+    /// Detailed findings kept per (kind, server address); the rest are counted.
+    public var maxFindingsPerGroup = 20
+    /// Flows listed in the report; the rest are counted.
+    public var maxReportedFlows = 10_000
+    public init() {}
+}

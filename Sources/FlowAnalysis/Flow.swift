@@ -1,0 +1,218 @@
+import PacketDecoding
+
+/// A few frame numbers and times kept in place (no heap): the first ones, up to `capacity`.
+public struct EventList: Sendable {
+    public static let capacity = 6
+    public private(set) var frames: InlineArray<6, UInt64> = .init(repeating: 0)
+    public private(set) var times: InlineArray<6, Int64> = .init(repeating: 0)
+    /// How many events happened (may exceed what is kept).
+    public private(set) var count: UInt32 = 0
+    public private(set) var lastFrame: UInt64 = 0
+    public private(set) var lastTime: Int64 = 0
+
+    public init() {}
+
+    mutating func add(frame: UInt64, time: Int64) {
+        if count < UInt32(Self.capacity) { frames[Int(count)] = frame; times[Int(count)] = time }
+        count &+= 1
+        lastFrame = frame
+        lastTime = time
+    }
+    public var isEmpty: Bool { count == 0 }
+    public var firstFrame: UInt64 { frames[0] }
+    public var firstTime: Int64 { times[0] }
+    public var keptFrames: [UInt64] { (0..<min(Int(count), Self.capacity)).map { frames[$0] } }
+    public var keptTimes: [Int64] { (0..<min(Int(count), Self.capacity)).map { times[$0] } }
+}
+
+/// What one endpoint of a TCP connection sent.
+public struct TCPPeer: Sendable {
+    public var packets: UInt32 = 0
+    public var payloadBytes: UInt64 = 0
+    /// SYNs (client) or SYN-ACKs (server), retries included.
+    public var syns = EventList()
+    public var isn: SeqNum?
+    /// A SYN or SYN-ACK was resent with a different ISN.
+    public var isnChanged = false
+    public var highestSeqEnd: SeqNum?
+    public var highestAck: SeqNum?
+    public var window: UInt16 = 0
+    public var windowScale: UInt8?
+    public var mss: UInt16?
+    public var fin = EventList()
+    public var rstCount: UInt32 = 0
+    public var firstDataFrame: UInt64 = 0
+    public var lastTime: Int64 = 0
+    // The fingerprint of this endpoint's packets other than RSTs, to spot forged resets.
+    public var ttlMin: UInt8 = .max
+    public var ttlMax: UInt8 = 0
+    public var ttlPackets: UInt32 = 0
+    public var ipIDLast: UInt16 = 0
+    public var ipIDPackets: UInt32 = 0
+    public var ipIDZero: UInt32 = 0
+    public var mac: MACAddress?
+    public var macVaries = false
+
+    public init() {}
+    public var sentSYN: Bool { !syns.isEmpty }
+    public var sentFIN: Bool { !fin.isEmpty }
+    public var sentRST: Bool { rstCount > 0 }
+}
+
+public enum EndpointRole: String, Sendable, Codable { case client, server }
+
+/// Where in the connection's life a RST came.
+public enum ResetPhase: String, Sendable, Codable { case handshake, established, afterFin = "after-fin" }
+
+/// RFC 9293 §3.10.7.3 / RFC 5961: how the RST's sequence number fits the receiver's window.
+public enum ResetValidity: String, Sendable, Codable { case exact, inWindow = "in-window", outOfWindow = "out-of-window", unknown }
+
+public struct ResetInfo: Sendable {
+    public var frame: UInt64
+    public var time: Int64
+    public var sender: EndpointRole
+    public var phase: ResetPhase
+    public var validity: ResetValidity
+    public var seq: SeqNum
+    public var ack: SeqNum?
+    public var ttl: UInt8
+    public var ipID: UInt16?
+    public var mac: MACAddress?
+    public var payloadLength: Int
+    /// Time since the previous packet of the flow.
+    public var idleBefore: Int64
+    public var clientBytesBefore: UInt64
+    public var serverBytesBefore: UInt64
+    /// Bytes the receiver had not yet acknowledged when the sender reset.
+    public var unackedBytes: Int64
+}
+
+public struct ICMPErrorInfo: Sendable {
+    public var frame: UInt64
+    public var time: Int64
+    public var v6: Bool
+    public var type: UInt8
+    public var code: UInt8
+    /// Who sent the ICMP error (a router, or the destination host).
+    public var reporter: IPAddress
+    /// Next-hop MTU (ICMPv4 frag-needed) or MTU (ICMPv6 packet too big).
+    public var mtu: UInt32
+    /// The quoted packet was sent by the client.
+    public var aboutClientPacket: Bool
+    public var quotedSYN: Bool
+}
+
+/// Zeek's endpoint states, derived from what the endpoint sent.
+public enum EndpointState: String, Sendable { case inactive, synSent, synAckSent, partial, established, closed, reset }
+
+/// One flow: TCP with its handshake and reset bookkeeping, or UDP / other with counters only.
+/// Fixed-size; updated in place in the flow table.
+public struct Flow: Sendable {
+    public var key: FlowKey
+    /// The client is the low side of the key.
+    public var clientIsLow: Bool
+    /// Who the client is was guessed (no SYN seen): lower port = server.
+    public var roleGuessed: Bool
+    public var firstTime: Int64
+    public var lastTime: Int64
+    public var firstFrame: UInt64
+    public var lastFrame: UInt64
+    public var client = TCPPeer()
+    public var server = TCPPeer()
+    /// The client ACKed the SYN-ACK (or sent data acknowledging it).
+    public var handshakeAck: (frame: UInt64, time: Int64)?
+    /// The SYN-ACK acknowledged something other than the client's SYN.
+    public var synAckBadAck = false
+    /// The SYN was answered by a bare ACK for some other sequence space: the server (or a
+    /// middlebox) still holds state of an older connection on this 4-tuple.
+    public var synAnsweredByStrayAck = false
+    /// Data was seen without the handshake (the capture started mid-connection).
+    public var midstream: Bool
+    public var reset: ResetInfo?
+    public var icmp: ICMPErrorInfo?
+    public var icmpCount: UInt32 = 0
+    /// SYN / SYN-ACK copies seen within microseconds (capture duplicates), ignored.
+    public var duplicateSYNs: UInt32 = 0
+    public var history = History()
+
+    public init(key: FlowKey, clientIsLow: Bool, roleGuessed: Bool, midstream: Bool, time: Int64, frame: UInt64) {
+        self.key = key; self.clientIsLow = clientIsLow; self.roleGuessed = roleGuessed; self.midstream = midstream
+        firstTime = time; lastTime = time; firstFrame = frame; lastFrame = frame
+    }
+
+    public var isTCP: Bool { key.proto == .tcp }
+    public var clientAddress: IPAddress { clientIsLow ? key.lowAddress : key.highAddress }
+    public var serverAddress: IPAddress { clientIsLow ? key.highAddress : key.lowAddress }
+    public var clientPort: UInt16 { clientIsLow ? key.lowPort : key.highPort }
+    public var serverPort: UInt16 { clientIsLow ? key.highPort : key.lowPort }
+    public var handshakeCompleted: Bool { handshakeAck != nil }
+
+    /// Closed for good: both FINs, or a RST (a later SYN with a new ISN starts a new flow).
+    public var isClosed: Bool {
+        reset != nil || (client.sentFIN && server.sentFIN)
+    }
+
+    public func state(of role: EndpointRole) -> EndpointState {
+        let p = role == .client ? client : server
+        if p.sentRST { return .reset }
+        if p.sentFIN { return .closed }
+        if p.packets == 0 { return .inactive }
+        if handshakeCompleted { return .established }
+        if p.sentSYN { return role == .client ? .synSent : .synAckSent }
+        return .partial
+    }
+
+    /// Zeek's conn_state, derived the way conn/main.zeek does from both endpoint states.
+    public var connState: String {
+        guard isTCP else {
+            switch (client.packets > 0, server.packets > 0) {
+            case (true, true): return "SF"
+            case (true, false): return "S0"
+            case (false, true): return "SHR"
+            default: return "OTH"
+            }
+        }
+        let o = state(of: .client), r = state(of: .server)
+        let oInactive = o == .inactive || o == .partial
+        let rInactive = r == .inactive || r == .partial
+        if r == .reset {
+            if o == .synSent || o == .synAckSent || (o == .reset && client.payloadBytes == 0 && server.payloadBytes == 0) { return "REJ" }
+            return oInactive ? "RSTRH" : "RSTR"
+        }
+        if o == .reset {
+            if rInactive {
+                // ^?S[^HAFGIQ]*R : a SYN, then a RST before any reply.
+                let h = history.letters.drop { $0 == UInt8(ascii: "^") }
+                if h.first == UInt8(ascii: "S"),
+                   let r = h.dropFirst().firstIndex(where: { !"HAFGIQ".utf8.contains($0) && $0 == UInt8(ascii: "R") }),
+                   !h[h.index(after: h.startIndex)..<r].contains(where: { "HAFGIQ".utf8.contains($0) }) {
+                    return "RSTOS0"
+                }
+                return "OTH"
+            }
+            return "RSTO"
+        }
+        if o == .closed && r == .closed { return "SF" }
+        if o == .closed { return rInactive ? "SH" : "S2" }
+        if r == .closed { return oInactive ? "SHR" : "S3" }
+        if o == .synSent && r == .inactive { return "S0" }
+        if o == .established && r == .established { return "S1" }
+        return "OTH"
+    }
+
+    /// Time from the SYN that was answered to the client's ACK of the SYN-ACK (Wireshark's iRTT).
+    public var handshakeRTT: Int64? {
+        guard let ack = handshakeAck, !server.syns.isEmpty else { return nil }
+        let answered = answeredSYNTime ?? client.syns.firstTime
+        return ack.time - answered
+    }
+
+    /// The last SYN sent before the first SYN-ACK.
+    public var answeredSYNTime: Int64? {
+        guard !client.syns.isEmpty else { return nil }
+        let synAck = server.syns.isEmpty ? Int64.max : server.syns.firstTime
+        var t: Int64? = nil
+        for x in client.syns.keptTimes where x <= synAck { t = x }
+        return t
+    }
+}

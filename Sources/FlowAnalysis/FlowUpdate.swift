@@ -1,0 +1,180 @@
+import PacketDecoding
+
+extension Flow {
+    /// One TCP segment. `fromClient` is its direction; `payload` its length on the wire.
+    /// No TCP stack resends a SYN this fast; a copy within it is the capture seeing one packet
+    /// twice (SPAN, several interfaces), not a retransmission.
+    static let synCopyWindow: Int64 = 50_000_000
+
+    mutating func update(fromClient: Bool, flags: TCPFlags, seq: SeqNum, ack: SeqNum, window: UInt16, payload: Int,
+                         options: TCPOptionSummary, ttl: UInt8, ipID: UInt16?, mac: MACAddress?, time: Int64, frame: UInt64) {
+        if flags.contains(.syn) {
+            let p = fromClient ? client : server
+            if !p.syns.isEmpty, p.isn == seq, time &- p.syns.lastTime < Self.synCopyWindow {
+                duplicateSYNs &+= 1
+                lastTime = max(lastTime, time)
+                return
+            }
+        }
+        let idle = time &- lastTime
+        lastTime = max(lastTime, time)
+        lastFrame = frame
+        let isRST = flags.contains(.rst)
+        let isSYN = flags.contains(.syn)
+        let role: EndpointRole = fromClient ? .client : .server
+
+        // History first: its letters describe the packet as it arrived.
+        recordHistory(flags: flags, seq: seq, payload: payload, window: window, fromClient: fromClient)
+
+        withPeers(fromClient) { s, r, flow in
+            s.packets &+= 1
+            s.payloadBytes &+= UInt64(payload)
+            s.lastTime = time
+            if payload > 0 && s.firstDataFrame == 0 { s.firstDataFrame = frame }
+            if !isRST { s.fingerprint(ttl: ttl, ipID: ipID, mac: mac) }
+
+            if isSYN {
+                if s.syns.isEmpty {
+                    s.isn = seq
+                    s.mss = options.mss
+                    s.windowScale = options.windowScale
+                } else if let isn = s.isn, isn != seq {
+                    s.isnChanged = true
+                }
+                s.syns.add(frame: frame, time: time)
+                if flags.contains(.ack), let cisn = r.isn, ack != cisn + 1, fromClient == false {
+                    flow.synAckBadAck = true
+                }
+            }
+            if !fromClient, !isSYN, !isRST, flags.contains(.ack), s.syns.isEmpty, flow.handshakeAck == nil,
+               let cisn = r.isn, ack != cisn + 1 {
+                flow.synAnsweredByStrayAck = true
+            }
+            // Sequence space this segment occupies (SYN and FIN count one each).
+            let span = payload &+ (isSYN ? 1 : 0) &+ (flags.contains(.fin) ? 1 : 0)
+            if span > 0 && !isRST {
+                let end = seq + span
+                if s.highestSeqEnd.map({ $0 < end }) ?? true { s.highestSeqEnd = end }
+            }
+            if flags.contains(.ack) && !isRST {
+                if s.highestAck.map({ $0 < ack }) ?? true { s.highestAck = ack }
+                s.window = window
+            }
+            if flags.contains(.fin) { s.fin.add(frame: frame, time: time) }
+
+            // The client's ACK of the SYN-ACK completes the handshake.
+            if fromClient, flow.handshakeAck == nil, !isSYN, !isRST, flags.contains(.ack),
+               let sisn = r.isn, !r.syns.isEmpty, ack == sisn + 1 {
+                flow.handshakeAck = (frame, time)
+            }
+        }
+
+        if isRST {
+            if fromClient { client.rstCount &+= 1 } else { server.rstCount &+= 1 }
+            if reset == nil {
+                reset = makeReset(role: role, flags: flags, seq: seq, ack: ack, payload: payload, ttl: ttl, ipID: ipID,
+                                  mac: mac, idle: idle, time: time, frame: frame)
+            }
+        }
+    }
+
+    mutating func withPeers(_ fromClient: Bool, _ body: (inout TCPPeer, inout TCPPeer, inout Flow) -> Void) {
+        var s = fromClient ? client : server
+        var r = fromClient ? server : client
+        body(&s, &r, &self)
+        if fromClient { client = s; server = r } else { server = s; client = r }
+    }
+
+    mutating func recordHistory(flags: TCPFlags, seq: SeqNum, payload: Int, window: UInt16, fromClient: Bool) {
+        let (syn, ack, fin, rst) = (flags.contains(.syn), flags.contains(.ack), flags.contains(.fin), flags.contains(.rst))
+        let peer = fromClient ? client : server
+        if syn && (fin || rst) { history.recordOnce(UInt8(ascii: "Q"), originator: fromClient) }
+        if fin && rst { history.recordOnce(UInt8(ascii: "I"), originator: fromClient) }
+        if syn {
+            // A retried SYN with the same ISN is not recorded again (Zeek's rule).
+            if peer.syns.isEmpty || peer.isn != seq {
+                history.record(ack ? UInt8(ascii: "H") : UInt8(ascii: "S"), originator: fromClient)
+            }
+        }
+        if fin && !peer.sentFIN { history.record(UInt8(ascii: "F"), originator: fromClient) }
+        if rst && !peer.sentRST { history.record(UInt8(ascii: "R"), originator: fromClient) }
+        if payload > 0 { history.recordOnce(UInt8(ascii: "D"), originator: fromClient) }
+        else if ack && !syn && !fin && !rst { history.recordOnce(UInt8(ascii: "A"), originator: fromClient) }
+        if window == 0 && !rst && !syn { history.recordOnce(UInt8(ascii: "W"), originator: fromClient) }
+    }
+
+    func makeReset(role: EndpointRole, flags: TCPFlags, seq: SeqNum, ack: SeqNum, payload: Int, ttl: UInt8, ipID: UInt16?,
+                   mac: MACAddress?, idle: Int64, time: Int64, frame: UInt64) -> ResetInfo {
+        let sender = role == .client ? client : server
+        let receiver = role == .client ? server : client
+        let phase: ResetPhase
+        if client.sentFIN || server.sentFIN { phase = .afterFin }
+        else if handshakeCompleted || (midstream && client.packets > 0 && server.packets > 0) || receiver.payloadBytes > 0 || sender.payloadBytes > 0 { phase = .established }
+        else { phase = .handshake }
+        // The receiver's RCV.NXT is the highest ACK it sent; its window bounds what it accepts.
+        // A RST at the sender's own next sequence number is what a real stack sends.
+        let validity: ResetValidity
+        if let rcvNxt = receiver.highestAck {
+            let d = seq - rcvNxt
+            let senderNext = sender.highestSeqEnd
+            // Window scale counts only when both SYNs carried it (RFC 7323); without the
+            // handshake the scale is unknown, so the window cannot be judged from above.
+            let scaleKnown = !client.syns.isEmpty && !server.syns.isEmpty
+            let scale = scaleKnown ? Int((sender.windowScale != nil && receiver.windowScale != nil) ? receiver.windowScale! : 0) : 14
+            let window = max(Int(receiver.window) << min(scale, 14), 1)
+            if d == 0 || seq == senderNext { validity = .exact }
+            else if (d > 0 && d < window) || (senderNext.map { seq - $0 < 0 && d > -window } ?? false) { validity = .inWindow }
+            else { validity = .outOfWindow }
+        } else if role == .server, let isn = client.isn, flags.contains(.ack) {
+            validity = ack == isn + 1 ? .exact : .outOfWindow                  // RFC 9293: a RST answering a SYN
+        } else {
+            validity = .unknown
+        }
+        let unacked: Int64
+        // Only meaningful inside one sequence space: anything beyond 1 GiB is a stray ACK.
+        if let end = sender.highestSeqEnd, let acked = receiver.highestAck, case let d = end - acked, d >= 0, d < 1 << 30 {
+            unacked = Int64(d)
+        } else { unacked = 0 }
+        return ResetInfo(frame: frame, time: time, sender: role, phase: phase, validity: validity, seq: seq,
+                         ack: flags.contains(.ack) ? ack : nil, ttl: ttl, ipID: ipID, mac: mac, payloadLength: payload,
+                         idleBefore: packetsBefore > 0 ? idle : 0, clientBytesBefore: client.payloadBytes,
+                         serverBytesBefore: server.payloadBytes, unackedBytes: unacked)
+    }
+
+    var packetsBefore: UInt32 { client.packets &+ server.packets &- 1 }
+
+    /// One UDP datagram.
+    mutating func updateDatagram(fromClient: Bool, payload: Int, time: Int64, frame: UInt64) {
+        lastTime = max(lastTime, time)
+        lastFrame = frame
+        if fromClient {
+            client.packets &+= 1; client.payloadBytes &+= UInt64(payload); client.lastTime = time
+            if client.packets == 1 { history.record(UInt8(ascii: "D"), originator: true) }
+        } else {
+            server.packets &+= 1; server.payloadBytes &+= UInt64(payload); server.lastTime = time
+            if server.packets == 1 { history.record(UInt8(ascii: "D"), originator: false) }
+        }
+    }
+
+    /// An ICMP error that quotes a packet of this flow; the first one is kept.
+    mutating func attach(_ e: ICMPErrorInfo) {
+        icmpCount &+= 1
+        if icmp == nil { icmp = e }
+    }
+}
+
+extension TCPPeer {
+    mutating func fingerprint(ttl: UInt8, ipID: UInt16?, mac: MACAddress?) {
+        ttlPackets &+= 1
+        ttlMin = min(ttlMin, ttl)
+        ttlMax = max(ttlMax, ttl)
+        if let id = ipID {
+            ipIDPackets &+= 1
+            if id == 0 { ipIDZero &+= 1 }
+            ipIDLast = id
+        }
+        if let m = mac {
+            if let known = self.mac { if known != m { macVaries = true } } else { self.mac = m }
+        }
+    }
+}
