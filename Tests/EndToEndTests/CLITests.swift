@@ -1,3 +1,4 @@
+import Diagnosis
 import FlowdoctorCore
 import Foundation
 import PacketDecoding
@@ -108,5 +109,25 @@ import Testing
         #expect(h.status == 0 && h.stdout.contains("analyze"))
         let v = try runFlowdoctor(["--version"])
         #expect(v.status == 0 && v.stdout.contains(flowdoctorVersion))
+    }
+}
+
+@Suite("explain") struct ExplainTests {
+    @Test("every implemented kind has a complete explanation") func allKinds() throws {
+        for k in Diagnosis.FindingKind.allCases where Diagnosis.DetectorCatalog.implemented.contains(k) {
+            let r = try runFlowdoctor(["explain", k.rawValue])
+            #expect(r.status == 0)
+            for section in ["What it means", "How flowdoctor detects it", "Likely causes", "What to check next"] {
+                #expect(r.stdout.contains(section), "\(k.rawValue): \(section)")
+            }
+            #expect(r.stdout.hasPrefix(k.rawValue + ": "))
+        }
+        let list = try runFlowdoctor(["explain"])
+        #expect(list.status == 0 && list.stdout.contains("tcp.handshake.refused"))
+    }
+
+    @Test func unknownKind() throws {
+        let r = try runFlowdoctor(["explain", "tcp.nonsense"])
+        #expect(r.status == 2 && r.stderr.contains("unknown finding kind"))
     }
 }

@@ -33,3 +33,41 @@ struct CorpusTests {
         #expect(Self.manifest().count >= 50)
     }
 }
+
+/// Where the corpus gives Zeek's conn_state and history, ours agrees; each difference is
+/// written down here with its reason.
+@Suite("Zeek conn_state and history", .enabled(if: corpusDirectory != nil, "needs ../shared/corpus"))
+struct ZeekConformanceTests {
+    struct Case: Sendable, CustomTestStringConvertible {
+        let file: String
+        /// (transport, conn_state, history) → flow count, as flowdoctor gives them.
+        let ours: [String: Int]
+        let zeek: String
+        let why: String
+        var testDescription: String { file }
+    }
+
+    static let cases: [Case] = [
+        .init(file: "rst/zeek-tcp-syn-then-rst.pcap", ours: ["tcp RSTOS0 SR": 1], zeek: "RSTOS0 SR", why: "identical"),
+        .init(file: "rst/zeek-tcp-single-rst.pcap", ours: ["tcp OTH R": 1], zeek: "OTH R", why: "identical"),
+        .init(file: "handshake/zeek-tcp-missing-syn.pcap", ours: ["tcp SF hADdFaf": 1], zeek: "SF ^hADdFaf",
+              why: "Zeek flips the direction after the fact and marks it with ^; flowdoctor takes the SYN-ACK's receiver as client from the start"),
+        .init(file: "handshake/zeek-tcp-handshake-reorder.pcap", ours: ["tcp SF hSADadFf": 1], zeek: "SF Hs^ADadFf",
+              why: "the SYN-ACK arrives first: Zeek records it as the originator's H, then flips (^); flowdoctor knows the SYN-ACK is the responder's (h) at once"),
+        .init(file: "mixed/zeek-wikipedia.pcap",
+              ours: ["tcp S1 ShADad": 8, "udp SF Dd": 14, "udp S0 D": 10, "tcp OTH DdA": 1, "tcp OTH h": 1],
+              zeek: "8x S1/ShADad, 14x SF/Dd, 10x S0/D (udp), 1x OTH/DdA, 1x OTH/H",
+              why: "the lone SYN-ACK is the responder's in flowdoctor (h), the originator's in Zeek (H, no flip without later packets)"),
+        .init(file: "retrans/zeek-tcp-retransmit-fast009.pcap", ours: ["tcp RSTO ShADadR": 1], zeek: "RSTO ShADaGdgtR",
+              why: "conn_state agrees; gap (G) and retransmission (T) letters come with the retransmission analysis"),
+        .init(file: "retrans/zeek-tcp-ssh-dups.pcap", ours: ["tcp SF ShADadFf": 1], zeek: "SF ShADTadtTtFf",
+              why: "conn_state agrees; retransmission (T) letters come with the retransmission analysis"),
+    ]
+
+    @Test(arguments: cases) func connState(_ c: Case) throws {
+        let r = try OfflineAnalysis.run(paths: [corpusDirectory!.appendingPathComponent(c.file).path])
+        var got: [String: Int] = [:]
+        for f in r.flows { got["\(f.transport) \(f.connState) \(f.history)", default: 0] += 1 }
+        #expect(got == c.ours, "Zeek: \(c.zeek) — \(c.why)")
+    }
+}
