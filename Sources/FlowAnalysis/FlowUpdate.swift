@@ -26,48 +26,19 @@ extension Flow {
         // History first: its letters describe the packet as it arrived.
         recordHistory(flags: flags, seq: seq, payload: payload, window: window, fromClient: fromClient)
 
-        withPeers(fromClient) { s, r, flow in
-            s.packets &+= 1
-            s.payloadBytes &+= UInt64(payload)
-            s.lastTime = time
-            if payload > 0 && s.firstDataFrame == 0 { s.firstDataFrame = frame }
-            if !isRST { s.fingerprint(ttl: ttl, ipID: ipID, mac: mac) }
-
-            if isSYN {
-                if s.syns.isEmpty {
-                    s.isn = seq
-                    s.mss = options.mss
-                    s.windowScale = options.windowScale
-                } else if let isn = s.isn, isn != seq {
-                    s.isnChanged = true
-                }
-                s.syns.add(frame: frame, time: time)
-                if flags.contains(.ack), let cisn = r.isn, ack != cisn + 1, fromClient == false {
-                    flow.synAckBadAck = true
-                }
-            }
-            if !fromClient, !isSYN, !isRST, flags.contains(.ack), s.syns.isEmpty, flow.handshakeAck == nil,
-               let cisn = r.isn, ack != cisn + 1 {
-                flow.synAnsweredByStrayAck = true
-            }
-            // Sequence space this segment occupies (SYN and FIN count one each).
-            let span = payload &+ (isSYN ? 1 : 0) &+ (flags.contains(.fin) ? 1 : 0)
-            if span > 0 && !isRST {
-                let end = seq + span
-                if s.highestSeqEnd.map({ $0 < end }) ?? true { s.highestSeqEnd = end }
-            }
-            if flags.contains(.ack) && !isRST {
-                if s.highestAck.map({ $0 < ack }) ?? true { s.highestAck = ack }
-                s.window = window
-            }
-            if flags.contains(.fin) { s.fin.add(frame: frame, time: time) }
-
-            // The client's ACK of the SYN-ACK completes the handshake.
-            if fromClient, flow.handshakeAck == nil, !isSYN, !isRST, flags.contains(.ack),
-               let sisn = r.isn, !r.syns.isEmpty, ack == sisn + 1 {
-                flow.handshakeAck = (frame, time)
-            }
+        var effects = SegmentEffects()
+        if fromClient {
+            client.take(flags: flags, seq: seq, ack: ack, window: window, payload: payload, options: options, ttl: ttl,
+                        ipID: ipID, mac: mac, time: time, frame: frame, fromClient: true, peerISN: server.isn,
+                        peerSentSYN: server.sentSYN, handshakeDone: handshakeAck != nil, effects: &effects)
+        } else {
+            server.take(flags: flags, seq: seq, ack: ack, window: window, payload: payload, options: options, ttl: ttl,
+                        ipID: ipID, mac: mac, time: time, frame: frame, fromClient: false, peerISN: client.isn,
+                        peerSentSYN: client.sentSYN, handshakeDone: handshakeAck != nil, effects: &effects)
         }
+        if effects.completesHandshake { handshakeAck = (frame, time) }
+        if effects.synAckBadAck { synAckBadAck = true }
+        if effects.strayAck { synAnsweredByStrayAck = true }
 
         if isRST {
             if fromClient { client.rstCount &+= 1 } else { server.rstCount &+= 1 }
@@ -76,13 +47,6 @@ extension Flow {
                                   mac: mac, idle: idle, time: time, frame: frame)
             }
         }
-    }
-
-    mutating func withPeers(_ fromClient: Bool, _ body: (inout TCPPeer, inout TCPPeer, inout Flow) -> Void) {
-        var s = fromClient ? client : server
-        var r = fromClient ? server : client
-        body(&s, &r, &self)
-        if fromClient { client = s; server = r } else { server = s; client = r }
     }
 
     mutating func recordHistory(flags: TCPFlags, seq: SeqNum, payload: Int, window: UInt16, fromClient: Bool) {
@@ -163,7 +127,58 @@ extension Flow {
     }
 }
 
+/// What one segment changed beyond its sender's own state.
+struct SegmentEffects {
+    var completesHandshake = false
+    var synAckBadAck = false
+    var strayAck = false
+}
+
 extension TCPPeer {
+    /// Updates the sender's state with one segment; the peer is read through plain values so
+    /// nothing is copied per packet.
+    @inline(__always)
+    mutating func take(flags: TCPFlags, seq: SeqNum, ack: SeqNum, window: UInt16, payload: Int, options: TCPOptionSummary,
+                       ttl: UInt8, ipID: UInt16?, mac: MACAddress?, time: Int64, frame: UInt64, fromClient: Bool,
+                       peerISN: SeqNum?, peerSentSYN: Bool, handshakeDone: Bool, effects: inout SegmentEffects) {
+        let isRST = flags.contains(.rst), isSYN = flags.contains(.syn), hasACK = flags.contains(.ack)
+        packets &+= 1
+        payloadBytes &+= UInt64(payload)
+        lastTime = time
+        if payload > 0 && firstDataFrame == 0 { firstDataFrame = frame }
+        if !isRST { fingerprint(ttl: ttl, ipID: ipID, mac: mac) }
+        if isSYN {
+            if syns.isEmpty {
+                isn = seq
+                mss = options.mss
+                windowScale = options.windowScale
+            } else if let isn, isn != seq {
+                isnChanged = true
+            }
+            syns.add(frame: frame, time: time)
+            if hasACK, !fromClient, let cisn = peerISN, ack != cisn + 1 { effects.synAckBadAck = true }
+        }
+        // A bare ACK answering a SYN with some other number: state left from an older connection.
+        if !fromClient, !isSYN, !isRST, hasACK, syns.isEmpty, !handshakeDone, let cisn = peerISN, ack != cisn + 1 {
+            effects.strayAck = true
+        }
+        // Sequence space this segment occupies (SYN and FIN count one each).
+        let span = payload &+ (isSYN ? 1 : 0) &+ (flags.contains(.fin) ? 1 : 0)
+        if span > 0 && !isRST {
+            let end = seq + span
+            if highestSeqEnd.map({ $0 < end }) ?? true { highestSeqEnd = end }
+        }
+        if hasACK && !isRST {
+            if highestAck.map({ $0 < ack }) ?? true { highestAck = ack }
+            self.window = window
+        }
+        if flags.contains(.fin) { fin.add(frame: frame, time: time) }
+        // The client's ACK of the SYN-ACK completes the handshake.
+        if fromClient, !handshakeDone, !isSYN, !isRST, hasACK, peerSentSYN, let sisn = peerISN, ack == sisn + 1 {
+            effects.completesHandshake = true
+        }
+    }
+
     mutating func fingerprint(ttl: UInt8, ipID: UInt16?, mac: MACAddress?) {
         ttlPackets &+= 1
         ttlMin = min(ttlMin, ttl)

@@ -3,34 +3,34 @@
 @frozen public struct EtherType: RawRepresentable, Hashable, Sendable {
     public var rawValue: UInt16
     @inlinable public init(rawValue: UInt16) { self.rawValue = rawValue }
-    public static let ipv4 = Self(rawValue: 0x0800)
-    public static let arp = Self(rawValue: 0x0806)
-    public static let vlan = Self(rawValue: 0x8100)
-    public static let qinq = Self(rawValue: 0x88A8)
-    public static let vlanQinQOld = Self(rawValue: 0x9100)
-    public static let ipv6 = Self(rawValue: 0x86DD)
+    @inlinable public static var ipv4: Self { Self(rawValue: 0x0800) }
+    @inlinable public static var arp: Self { Self(rawValue: 0x0806) }
+    @inlinable public static var vlan: Self { Self(rawValue: 0x8100) }
+    @inlinable public static var qinq: Self { Self(rawValue: 0x88A8) }
+    @inlinable public static var vlanQinQOld: Self { Self(rawValue: 0x9100) }
+    @inlinable public static var ipv6: Self { Self(rawValue: 0x86DD) }
 }
 
 @frozen public struct IPProtocol: RawRepresentable, Hashable, Sendable {
     public var rawValue: UInt8
     @inlinable public init(rawValue: UInt8) { self.rawValue = rawValue }
-    public static let hopByHop = Self(rawValue: 0)
-    public static let icmp = Self(rawValue: 1)
-    public static let ipip = Self(rawValue: 4)
-    public static let tcp = Self(rawValue: 6)
-    public static let udp = Self(rawValue: 17)
-    public static let ipv6 = Self(rawValue: 41)
-    public static let routing = Self(rawValue: 43)
-    public static let fragment = Self(rawValue: 44)
-    public static let gre = Self(rawValue: 47)
-    public static let esp = Self(rawValue: 50)
-    public static let ah = Self(rawValue: 51)
-    public static let icmpv6 = Self(rawValue: 58)
-    public static let noNextHeader = Self(rawValue: 59)
-    public static let destinationOptions = Self(rawValue: 60)
-    public static let mobility = Self(rawValue: 135)
-    public static let hip = Self(rawValue: 139)
-    public static let shim6 = Self(rawValue: 140)
+    @inlinable public static var hopByHop: Self { Self(rawValue: 0) }
+    @inlinable public static var icmp: Self { Self(rawValue: 1) }
+    @inlinable public static var ipip: Self { Self(rawValue: 4) }
+    @inlinable public static var tcp: Self { Self(rawValue: 6) }
+    @inlinable public static var udp: Self { Self(rawValue: 17) }
+    @inlinable public static var ipv6: Self { Self(rawValue: 41) }
+    @inlinable public static var routing: Self { Self(rawValue: 43) }
+    @inlinable public static var fragment: Self { Self(rawValue: 44) }
+    @inlinable public static var gre: Self { Self(rawValue: 47) }
+    @inlinable public static var esp: Self { Self(rawValue: 50) }
+    @inlinable public static var ah: Self { Self(rawValue: 51) }
+    @inlinable public static var icmpv6: Self { Self(rawValue: 58) }
+    @inlinable public static var noNextHeader: Self { Self(rawValue: 59) }
+    @inlinable public static var destinationOptions: Self { Self(rawValue: 60) }
+    @inlinable public static var mobility: Self { Self(rawValue: 135) }
+    @inlinable public static var hip: Self { Self(rawValue: 139) }
+    @inlinable public static var shim6: Self { Self(rawValue: 140) }
 }
 
 /// Link-layer header types as `pcap_datalink()` reports them (DLT_ values), plus the LINKTYPE_
@@ -38,16 +38,16 @@
 @frozen public struct LinkType: RawRepresentable, Hashable, Sendable {
     public var rawValue: Int32
     @inlinable public init(rawValue: Int32) { self.rawValue = rawValue }
-    public static let null = Self(rawValue: 0)           // BSD loopback, host-order AF_ value
-    public static let ethernet = Self(rawValue: 1)
-    public static let rawLinux = Self(rawValue: 12)      // DLT_RAW on most systems
-    public static let rawOpenBSD = Self(rawValue: 14)    // DLT_RAW on OpenBSD
-    public static let rawLinktype = Self(rawValue: 101)  // LINKTYPE_RAW in files
-    public static let loop = Self(rawValue: 108)         // OpenBSD loopback, network-order AF_ value
-    public static let linuxSLL = Self(rawValue: 113)
-    public static let ipv4 = Self(rawValue: 228)
-    public static let ipv6 = Self(rawValue: 229)
-    public static let linuxSLL2 = Self(rawValue: 276)
+    @inlinable public static var null: Self { Self(rawValue: 0) }           // BSD loopback, host-order AF_ value
+    @inlinable public static var ethernet: Self { Self(rawValue: 1) }
+    @inlinable public static var rawLinux: Self { Self(rawValue: 12) }      // DLT_RAW on most systems
+    @inlinable public static var rawOpenBSD: Self { Self(rawValue: 14) }    // DLT_RAW on OpenBSD
+    @inlinable public static var rawLinktype: Self { Self(rawValue: 101) }  // LINKTYPE_RAW in files
+    @inlinable public static var loop: Self { Self(rawValue: 108) }         // OpenBSD loopback, network-order AF_ value
+    @inlinable public static var linuxSLL: Self { Self(rawValue: 113) }
+    @inlinable public static var ipv4: Self { Self(rawValue: 228) }
+    @inlinable public static var ipv6: Self { Self(rawValue: 229) }
+    @inlinable public static var linuxSLL2: Self { Self(rawValue: 276) }
 
     /// The link types flowdoctor decodes.
     public var isSupported: Bool {

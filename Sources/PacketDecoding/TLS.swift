@@ -2,11 +2,11 @@
 @frozen public struct TLSContentType: RawRepresentable, Hashable, Sendable {
     public var rawValue: UInt8
     @inlinable public init(rawValue: UInt8) { self.rawValue = rawValue }
-    public static let changeCipherSpec = Self(rawValue: 20)
-    public static let alert = Self(rawValue: 21)
-    public static let handshake = Self(rawValue: 22)
-    public static let applicationData = Self(rawValue: 23)
-    public static let heartbeat = Self(rawValue: 24)
+    @inlinable public static var changeCipherSpec: Self { Self(rawValue: 20) }
+    @inlinable public static var alert: Self { Self(rawValue: 21) }
+    @inlinable public static var handshake: Self { Self(rawValue: 22) }
+    @inlinable public static var applicationData: Self { Self(rawValue: 23) }
+    @inlinable public static var heartbeat: Self { Self(rawValue: 24) }
 }
 
 /// TLS record header: type(1) version(2) length(2).
