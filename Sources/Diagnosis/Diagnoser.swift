@@ -8,15 +8,20 @@ public struct Diagnoser: Sendable {
     let handshake: HandshakeDetector
     let resets: ResetDetector
     public private(set) var findings: [Finding] = []
-    /// Findings counted but not kept, by kind (caps per kind and server address).
-    public private(set) var suppressed: [FindingKind: Int] = [:]
     var perGroup: [GroupKey: Int] = [:]
-    var services: [ServiceKey: ServiceStats] = [:]
+    var lastGroup: GroupKey?
+    var lastGroupCount = 0
+    /// Services in an array with a dictionary index; the last one is remembered, since a burst
+    /// of flows (a flood, a scan of one port) goes to one server.
+    var serviceIndex: [ServiceKey: Int] = [:]
+    var serviceKeys: [ServiceKey] = []
+    var serviceStats: [ServiceStats] = []
+    var lastService: (key: ServiceKey, index: Int)?
     public private(set) var servicesOmitted = 0
     public private(set) var flowEntries: [FlowEntry] = []
     public private(set) var flowsOmitted = 0
     public private(set) var flowCount = 0
-    var floods: [ServiceKey: FloodStats] = [:]
+    var floods: [Int: FloodStats] = [:]
 
     static let maxServices = 65_536
 
@@ -33,48 +38,71 @@ public struct Diagnoser: Sendable {
     public mutating func flowEnded(_ f: Flow, asOf now: Int64) {
         flowCount += 1
         let outcome = handshake.outcome(f, asOf: now)
-        var made = handshake.findings(f, outcome: outcome)
-        made += resets.findings(f, outcome: outcome)
-        for x in made { keep(x, server: f.serverAddress, port: f.serverPort) }
-        account(f, outcome: outcome, findings: made)
+        var kinds = handshake.kinds(f, outcome: outcome)
+        let resetKind = resets.kind(f, outcome: outcome)
+        if let k = resetKind { kinds.append(k) }
+        // Findings are built only while their group is under the cap: a flood costs counters.
+        for k in kinds {
+            let g = GroupKey(kind: k, server: f.serverAddress)
+            let n: Int
+            if g == lastGroup { n = lastGroupCount } else {
+                if let lg = lastGroup { perGroup[lg] = lastGroupCount }
+                n = perGroup[g, default: 0]
+                lastGroup = g
+            }
+            lastGroupCount = n + 1
+            guard n < thresholds.maxFindingsPerGroup else { continue }
+            findings.append(k == resetKind ? resets.finding(k, f) : handshake.finding(k, f))
+        }
+        account(f, outcome: outcome, kinds: kinds)
         if flowEntries.count < thresholds.maxReportedFlows {
-            flowEntries.append(FlowEntry(f, outcome: outcome, findings: made.map(\.kind)))
+            flowEntries.append(FlowEntry(f, outcome: outcome, findings: kinds))
         } else {
             flowsOmitted += 1
         }
     }
 
-    mutating func keep(_ x: Finding, server: IPAddress, port: UInt16) {
-        let g = GroupKey(kind: x.kind, server: server)
-        let n = perGroup[g, default: 0]
-        perGroup[g] = n + 1
-        if n < thresholds.maxFindingsPerGroup { findings.append(x) } else { suppressed[x.kind, default: 0] += 1 }
-    }
-
-    mutating func account(_ f: Flow, outcome: HandshakeOutcome, findings made: [Finding]) {
-        let key = ServiceKey(transport: f.isTCP ? "tcp" : (f.key.proto == .udp ? "udp" : "ip"), address: f.serverAddress, port: f.serverPort)
-        if services[key] == nil && services.count >= Self.maxServices { servicesOmitted += 1; return }
-        services[key, default: ServiceStats()].add(f, outcome: outcome, findings: made)
+    mutating func account(_ f: Flow, outcome: HandshakeOutcome, kinds: [FindingKind]) {
+        let key = ServiceKey(proto: f.key.proto, address: f.serverAddress, port: f.serverPort)
+        let i: Int
+        if let l = lastService, l.key == key { i = l.index }
+        else if let x = serviceIndex[key] { i = x }
+        else {
+            guard serviceKeys.count < Self.maxServices else { servicesOmitted += 1; return }
+            i = serviceKeys.count
+            serviceIndex[key] = i
+            serviceKeys.append(key)
+            serviceStats.append(ServiceStats())
+        }
+        lastService = (key, i)
+        serviceStats[i].add(f, outcome: outcome, kinds: kinds)
         // Half-open: unanswered or unACKed, including attempts the capture ended too soon to judge.
         if outcome == .unanswered || outcome == .incomplete || (outcome == .pending && f.isTCP) {
-            floods[key, default: FloodStats()].add(f.clientAddress, time: f.firstTime)
+            floods[i, default: FloodStats()].add(f.clientAddress, time: f.firstTime)
         }
     }
 
     /// Closes the diagnosis: aggregate findings (SYN floods) and the services table.
     public func finish() -> (findings: [Finding], services: [ServiceSummary], flows: [FlowEntry], suppressed: [FindingKind: Int]) {
         var out = findings
-        for (k, fl) in floods where fl.halfOpen >= thresholds.synFloodMinHalfOpen && fl.sourceCount >= thresholds.synFloodMinSources {
-            out.append(fl.finding(k))
+        for (i, fl) in floods.sorted(by: { $0.key < $1.key })
+        where fl.halfOpen >= thresholds.synFloodMinHalfOpen && fl.sourceCount >= thresholds.synFloodMinSources {
+            out.append(fl.finding(serviceKeys[i]))
         }
-        let table = services.map { ServiceSummary(key: $0.key, stats: $0.value) }
+        // Findings counted but not kept, by kind: what each (kind, server) group had over the cap.
+        var groups = perGroup
+        if let lg = lastGroup { groups[lg] = lastGroupCount }
+        var suppressed: [FindingKind: Int] = [:]
+        for (g, n) in groups where n > thresholds.maxFindingsPerGroup { suppressed[g.kind, default: 0] += n - thresholds.maxFindingsPerGroup }
+        let table = zip(serviceKeys, serviceStats).map { ServiceSummary(key: $0, stats: $1) }
             .sorted { ($0.failureScore, $0.attempts, $1.endpoint) > ($1.failureScore, $1.attempts, $0.endpoint) }
         return (out, table, flowEntries, suppressed)
     }
 }
 
 public struct ServiceKey: Hashable, Sendable {
-    public var transport: String
+    public var proto: IPProtocol
+    public var transport: String { proto == .tcp ? "tcp" : (proto == .udp ? "udp" : "ip-\(proto.rawValue)") }
     public var address: IPAddress
     public var port: UInt16
 }
@@ -90,7 +118,7 @@ struct ServiceStats: Sendable {
     static let maxSamples = 4096
     static let maxClients = 4096
 
-    mutating func add(_ f: Flow, outcome: HandshakeOutcome, findings: [Finding]) {
+    mutating func add(_ f: Flow, outcome: HandshakeOutcome, kinds: [FindingKind]) {
         flows += 1
         if clients.count < Self.maxClients { clients.insert(f.clientAddress) }
         if f.client.sentSYN { attempts += 1 }
@@ -103,10 +131,10 @@ struct ServiceStats: Sendable {
             if rtts.count < Self.maxSamples { rtts.append(rtt) }
             else { rtts[Int(truncatingIfNeeded: f.firstFrame) % Self.maxSamples] = rtt }
         }
-        for x in findings {
-            switch x.kind {
+        for k in kinds {
+            switch k {
             case .handshakeSlow: slow += 1
-            case .resetAbort, .resetMiddlebox, .resetAfterIdle, .resetAfterClose: resets[x.kind.rawValue, default: 0] += 1
+            case .resetAbort, .resetMiddlebox, .resetAfterIdle, .resetAfterClose: resets[k.rawValue, default: 0] += 1
             default: break
             }
         }

@@ -51,9 +51,31 @@ public struct HandshakeDetector: Sendable {
         return isn + 1 < a
     }
 
-    /// The findings for one flow (at most one handshake finding per attempt).
+    /// The kinds this flow raises: at most one outcome finding per attempt, plus invalid.
+    /// Cheap, so a capped group can be counted without building its findings.
+    public func kinds(_ f: Flow, outcome: HandshakeOutcome) -> [FindingKind] {
+        var out: [FindingKind] = []
+        switch outcome {
+        case .unanswered: out.append(.handshakeUnanswered)
+        case .refused: out.append(.handshakeRefused)
+        case .unreachable: out.append(.handshakeUnreachable)
+        case .incomplete: out.append(.handshakeIncomplete)
+        case .established where f.handshakeAck != nil && Self.retries(f) > 0: out.append(.handshakeSlow)
+        default: break
+        }
+        if f.synAckBadAck || f.client.isnChanged || f.server.isnChanged || f.synAnsweredByStrayAck { out.append(.handshakeInvalid) }
+        return out
+    }
+
+    static func retries(_ f: Flow) -> Int { Int(f.client.syns.count) - 1 + max(Int(f.server.syns.count) - 1, 0) }
+
+    /// The findings for one flow.
     public func findings(_ f: Flow, outcome: HandshakeOutcome) -> [Finding] {
-        var out: [Finding] = []
+        kinds(f, outcome: outcome).map { finding($0, f) }
+    }
+
+    /// Builds the finding of one kind that `kinds` returned for this flow.
+    public func finding(_ kind: FindingKind, _ f: Flow) -> Finding {
         let c = FlowFacts.client(f), s = FlowFacts.server(f)
         let synFrames = f.client.syns.keptFrames, ackFrames = f.server.syns.keptFrames
         let first = f.client.syns.isEmpty ? f.firstTime : f.client.syns.firstTime
@@ -62,42 +84,41 @@ public struct HandshakeDetector: Sendable {
         if !intervals.isEmpty { ev["retryIntervalsSeconds"] = .array(intervals) }
         if let mss = f.client.mss { ev["clientMSS"] = .int(Int64(mss)) }
 
-        func make(_ kind: FindingKind, _ sev: Severity, _ summary: String, frames: [UInt64], last: Int64,
-                  extra: [String: EvidenceValue] = [:], causes: [String]? = nil) -> Finding {
+        func make(_ sev: Severity, _ summary: String, frames: [UInt64], last: Int64,
+                  extra: [String: EvidenceValue] = [:]) -> Finding {
             Finding(kind: kind, severity: sev, summary: summary, frames: frames, firstTime: first, lastTime: last,
-                    evidence: ev.merging(extra) { $1 }, causes: causes ?? kind.info.causes, checks: kind.info.checks,
+                    evidence: ev.merging(extra) { $1 }, causes: kind.info.causes, checks: kind.info.checks,
                     filter: FlowFacts.filter(f), flow: FlowFacts.ref(f))
         }
 
-        switch outcome {
-        case .unanswered:
+        switch kind {
+        case .handshakeUnanswered:
             let n = f.client.syns.count
             let span = f.client.syns.lastTime - f.client.syns.firstTime
             let backoff = Self.looksLikeBackoff(f.client.syns.keptTimes)
-            out.append(make(.handshakeUnanswered, .error,
-                            "\(c) -> \(s): \(n) SYN\(n == 1 ? "" : "s")\(n > 1 ? " over \(FlowFacts.seconds(span))" : ""), no reply of any kind (no SYN-ACK, RST or ICMP)",
-                            frames: synFrames, last: f.client.syns.lastTime,
-                            extra: ["exponentialBackoff": .bool(backoff)]))
-        case .refused:
+            return make(.error,
+                        "\(c) -> \(s): \(n) SYN\(n == 1 ? "" : "s")\(n > 1 ? " over \(FlowFacts.seconds(span))" : ""), no reply of any kind (no SYN-ACK, RST or ICMP)",
+                        frames: synFrames, last: f.client.syns.lastTime, extra: ["exponentialBackoff": .bool(backoff)])
+        case .handshakeRefused:
             let r = f.reset!
             let n = f.client.syns.count
-            out.append(make(.handshakeRefused, .error,
-                            "\(s) refused the connection from \(c): the SYN was answered with RST\(r.ack != nil ? "/ACK" : "")\(n > 1 ? " (\(n) attempts, each refused)" : "")",
-                            frames: synFrames + [r.frame], last: r.time,
-                            extra: ["rstTTL": .int(Int64(r.ttl)), "rstValidity": .string(r.validity.rawValue),
-                                    "resets": .int(Int64(f.server.rstCount)),
-                                    "rstAfterMs": .double(FlowFacts.ms(r.time - (f.answeredSYNTime ?? first)))]))
-        case .unreachable:
+            return make(.error,
+                        "\(s) refused the connection from \(c): the SYN was answered with RST\(r.ack != nil ? "/ACK" : "")\(n > 1 ? " (\(n) attempts, each refused)" : "")",
+                        frames: synFrames + [r.frame], last: r.time,
+                        extra: ["rstTTL": .int(Int64(r.ttl)), "rstValidity": .string(r.validity.rawValue),
+                                "resets": .int(Int64(f.server.rstCount)),
+                                "rstAfterMs": .double(FlowFacts.ms(r.time - (f.answeredSYNTime ?? first)))])
+        case .handshakeUnreachable:
             let e = f.icmp!
             let name = FlowFacts.icmpName(v6: e.v6, type: e.type, code: e.code)
             let fromServer = e.reporter == f.serverAddress
-            out.append(make(.handshakeUnreachable, .error,
-                            "\(c) -> \(s): the SYN was answered by ICMP\(e.v6 ? "v6" : "") \(name) from \(e.reporter)\(fromServer ? " (the server itself)" : "")",
-                            frames: synFrames + [e.frame], last: e.time,
-                            extra: ["icmpType": .int(Int64(e.type)), "icmpCode": .int(Int64(e.code)), "icmpName": .string(name),
-                                    "reportedBy": .string(e.reporter.description), "reportedByServer": .bool(fromServer),
-                                    "icmpErrors": .int(Int64(f.icmpCount))]))
-        case .incomplete:
+            return make(.error,
+                        "\(c) -> \(s): the SYN was answered by ICMP\(e.v6 ? "v6" : "") \(name) from \(e.reporter)\(fromServer ? " (the server itself)" : "")",
+                        frames: synFrames + [e.frame], last: e.time,
+                        extra: ["icmpType": .int(Int64(e.type)), "icmpCode": .int(Int64(e.code)), "icmpName": .string(name),
+                                "reportedBy": .string(e.reporter.description), "reportedByServer": .bool(fromServer),
+                                "icmpErrors": .int(Int64(f.icmpCount))])
+        case .handshakeIncomplete:
             let clientReset = f.reset.map { $0.sender == .client } ?? false
             let acked = f.handshakeCompleted
             let summary: String
@@ -107,37 +128,32 @@ public struct HandshakeDetector: Sendable {
             var frames = synFrames + ackFrames
             if let a = f.handshakeAck { frames.append(a.frame) }
             if clientReset, let r = f.reset { frames.append(r.frame) }
-            out.append(make(.handshakeIncomplete, .error, summary, frames: frames.sorted(), last: f.lastTime,
-                            extra: ["synAckCount": .int(Int64(f.server.syns.count)), "clientAcked": .bool(acked),
-                                    "clientReset": .bool(clientReset)]))
-        case .established:
-            let retries = Int(f.client.syns.count) - 1 + max(Int(f.server.syns.count) - 1, 0)
-            if retries > 0, let ack = f.handshakeAck {
-                let total = ack.time - first
-                let rtt = f.handshakeRTT ?? total
-                out.append(make(.handshakeSlow, .warning,
-                                "\(c) -> \(s): handshake completed only after \(retries) retransmission\(retries == 1 ? "" : "s"), \(FlowFacts.seconds(max(total - rtt, 0))) late",
-                                frames: (synFrames + ackFrames + [ack.frame]).sorted(), last: ack.time,
-                                extra: ["synAckCount": .int(Int64(f.server.syns.count)),
-                                        "addedDelaySeconds": .double(FlowFacts.ms(max(total - rtt, 0)) / 1000),
-                                        "handshakeSeconds": .double(FlowFacts.ms(total) / 1000)]))
-            }
+            return make(.error, summary, frames: frames.sorted(), last: f.lastTime,
+                        extra: ["synAckCount": .int(Int64(f.server.syns.count)), "clientAcked": .bool(acked),
+                                "clientReset": .bool(clientReset)])
+        case .handshakeSlow:
+            let retries = Self.retries(f)
+            let ack = f.handshakeAck!
+            let total = ack.time - first
+            let rtt = f.handshakeRTT ?? total
+            return make(.warning,
+                        "\(c) -> \(s): handshake completed only after \(retries) retransmission\(retries == 1 ? "" : "s"), \(FlowFacts.seconds(max(total - rtt, 0))) late",
+                        frames: (synFrames + ackFrames + [ack.frame]).sorted(), last: ack.time,
+                        extra: ["synAckCount": .int(Int64(f.server.syns.count)),
+                                "addedDelaySeconds": .double(FlowFacts.ms(max(total - rtt, 0)) / 1000),
+                                "handshakeSeconds": .double(FlowFacts.ms(total) / 1000)])
         default:
-            break
-        }
-        if f.synAckBadAck || f.client.isnChanged || f.server.isnChanged || f.synAnsweredByStrayAck {
             var what: [String] = []
             if f.synAnsweredByStrayAck { what.append("the SYN was answered by an ACK for another connection (stale state for this 4-tuple on the server or a middlebox)") }
             if f.synAckBadAck { what.append("the SYN-ACK acknowledges something other than the client's SYN") }
             if f.client.isnChanged { what.append("the client resent its SYN with a different ISN") }
             if f.server.isnChanged { what.append("the server resent its SYN-ACK with a different ISN") }
-            out.append(make(.handshakeInvalid, .warning, "\(c) -> \(s): " + what.joined(separator: "; "),
-                            frames: (synFrames + ackFrames).sorted(), last: f.lastTime,
-                            extra: ["synAckBadAck": .bool(f.synAckBadAck), "clientISNChanged": .bool(f.client.isnChanged),
-                                    "serverISNChanged": .bool(f.server.isnChanged),
-                                    "synAnsweredByStrayAck": .bool(f.synAnsweredByStrayAck)]))
+            return make(.warning, "\(c) -> \(s): " + what.joined(separator: "; "),
+                        frames: (synFrames + ackFrames).sorted(), last: f.lastTime,
+                        extra: ["synAckBadAck": .bool(f.synAckBadAck), "clientISNChanged": .bool(f.client.isnChanged),
+                                "serverISNChanged": .bool(f.server.isnChanged),
+                                "synAnsweredByStrayAck": .bool(f.synAnsweredByStrayAck)])
         }
-        return out
     }
 
     /// SYN retries that roughly double each time (1, 2, 4 s… or Linux's early 1 s steps).

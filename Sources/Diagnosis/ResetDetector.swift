@@ -36,15 +36,29 @@ public struct ResetDetector: Sendable {
         return x
     }
 
-    public func findings(_ f: Flow, outcome: HandshakeOutcome) -> [Finding] {
-        guard f.isTCP, let r = f.reset else { return [] }
+    /// The reset kind this flow raises, if any (cheap: no text is built).
+    public func kind(_ f: Flow, outcome: HandshakeOutcome) -> FindingKind? {
+        guard f.isTCP, let r = f.reset else { return nil }
         // Resets during the handshake are the handshake's finding (refused, incomplete, invalid);
         // a lone RST with no connection around it says nothing. Only a forged one is reported.
         let x = forgery(f, r)
-        if r.phase == .handshake && !(outcome == .established && (x.ttlMismatch || x.macMismatch)) { return [] }
+        if r.phase == .handshake && !(outcome == .established && (x.ttlMismatch || x.macMismatch)) { return nil }
+        if x.any { return .resetMiddlebox }
+        if r.idleBefore >= Int64(thresholds.idleResetSeconds * 1e9) && r.phase != .afterFin { return .resetAfterIdle }
+        if r.phase == .afterFin { return .resetAfterClose }
+        return .resetAbort
+    }
+
+    public func findings(_ f: Flow, outcome: HandshakeOutcome) -> [Finding] {
+        kind(f, outcome: outcome).map { [finding($0, f)] } ?? []
+    }
+
+    public func finding(_ kind: FindingKind, _ f: Flow) -> Finding {
+        let r = f.reset!
         let sender = r.sender == .client ? FlowFacts.client(f) : FlowFacts.server(f)
         let peer = r.sender == .client ? FlowFacts.server(f) : FlowFacts.client(f)
         let p = r.sender == .client ? f.client : f.server
+        let x = forgery(f, r)
         var ev: [String: EvidenceValue] = [
             "sender": .string(r.sender.rawValue), "phase": .string(r.phase.rawValue), "validity": .string(r.validity.rawValue),
             "idleBeforeSeconds": .double(FlowFacts.ms(r.idleBefore) / 1000),
@@ -56,37 +70,33 @@ public struct ResetDetector: Sendable {
         if let m = r.mac { ev["rstSourceMAC"] = .string(m.description) }
         if let m = p.mac { ev["senderMAC"] = .string(m.description) }
         if r.payloadLength > 0 { ev["rstPayloadBytes"] = .int(Int64(r.payloadLength)) }
+        if x.any { ev["forgeryEvidence"] = .array(x.reasons.map { .string($0) }) }
 
-        func make(_ kind: FindingKind, _ sev: Severity, _ summary: String) -> Finding {
+        func make(_ sev: Severity, _ summary: String) -> Finding {
             Finding(kind: kind, severity: sev, summary: summary, frames: [r.frame], firstTime: r.time, lastTime: r.time,
                     evidence: ev, causes: kind.info.causes, checks: kind.info.checks, filter: FlowFacts.filter(f),
                     flow: FlowFacts.ref(f))
         }
 
-        if x.any {
-            ev["forgeryEvidence"] = .array(x.reasons.map { .string($0) })
+        switch kind {
+        case .resetMiddlebox:
             var why: [String] = []
             if x.ttlMismatch { why.append("TTL \(r.ttl) where \(sender)'s packets arrive with \(p.ttlMin == p.ttlMax ? "\(p.ttlMin)" : "\(p.ttlMin)-\(p.ttlMax)")") }
             if x.macMismatch { why.append("source MAC \(r.mac!) instead of \(p.mac!)") }
             if x.outOfWindow { why.append("a sequence number outside the receiver's window") }
-            return [make(.resetMiddlebox, .error,
-                         "A RST claiming to come from \(sender) to \(peer) has \(why.joined(separator: " and ")): most likely forged by a device on the path")]
+            return make(.error, "A RST claiming to come from \(sender) to \(peer) has \(why.joined(separator: " and ")): most likely forged by a device on the path")
+        case .resetAfterIdle:
+            return make(.warning, "\(sender) reset the connection with \(peer) after \(FlowFacts.seconds(r.idleBefore)) of silence (idle-timeout pattern)")
+        case .resetAfterClose:
+            return make(.info, "\(sender) closed the connection with \(peer) abortively: a RST after FIN")
+        default:
+            let before = r.clientBytesBefore + r.serverBytesBefore
+            if before == 0 && r.sender == .client {
+                // Browsers and pools open spare connections and drop them unused: not a failure.
+                return make(.info, "\(sender) reset its connection to \(peer) before any data was sent (an unused connection)")
+            }
+            let context = r.sender == .server && r.clientBytesBefore > 0 && r.serverBytesBefore == 0 ? " (the request got no response)" : ""
+            return make(.error, "\(sender) reset the established connection with \(peer) after \(before) bytes of data\(context)")
         }
-        let idleLimit = Int64(thresholds.idleResetSeconds * 1e9)
-        if r.idleBefore >= idleLimit && r.phase != .afterFin {
-            return [make(.resetAfterIdle, .warning,
-                         "\(sender) reset the connection with \(peer) after \(FlowFacts.seconds(r.idleBefore)) of silence (idle-timeout pattern)")]
-        }
-        if r.phase == .afterFin {
-            return [make(.resetAfterClose, .info, "\(sender) closed the connection with \(peer) abortively: a RST after FIN")]
-        }
-        let before = r.clientBytesBefore + r.serverBytesBefore
-        if before == 0 && r.sender == .client {
-            // Browsers and pools open spare connections and drop them unused: not a failure.
-            return [make(.resetAbort, .info, "\(sender) reset its connection to \(peer) before any data was sent (an unused connection)")]
-        }
-        let context = r.sender == .server && r.clientBytesBefore > 0 && r.serverBytesBefore == 0 ? " (the request got no response)" : ""
-        return [make(.resetAbort, .error,
-                     "\(sender) reset the established connection with \(peer) after \(before) bytes of data\(context)")]
     }
 }

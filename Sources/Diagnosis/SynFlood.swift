@@ -1,43 +1,84 @@
 import FlowAnalysis
+import Foundation
 import PacketDecoding
 
 /// Half-open attempts against one server, summarised without keeping one entry per source:
-/// distinct sources counted exactly up to a cap, heavy hitters by Misra-Gries.
+/// distinct sources counted exactly up to a cap, then estimated by linear counting over a fixed
+/// bitmap; heavy hitters by Space-Saving in fixed slots.
 struct FloodStats: Sendable {
-    static let maxTrackedSources = 100_000
+    static let maxTrackedSources = 4096
+    static let bitmapBits = 1 << 20
     static let heavyHitterSlots = 32
     var halfOpen = 0
     var sources = Set<IPAddress>()
-    var sourcesOverflow = false
-    var counters: [IPAddress: Int] = [:]
+    var bitmap: [UInt64] = []
+    var sourcesOverflow: Bool { !bitmap.isEmpty }
+    var hitters: [IPAddress] = []
+    var hitterHashes: [UInt64] = []
+    var hits: [Int] = []
     var first: Int64 = .max
     var last: Int64 = .min
 
-    var sourceCount: Int { sources.count }
+    /// Exact below the cap; above it the linear-counting estimate, n = -m ln(zero bits / m).
+    var sourceCount: Int {
+        guard !bitmap.isEmpty else { return sources.count }
+        let ones = bitmap.reduce(0) { $0 + $1.nonzeroBitCount }
+        let m = Double(Self.bitmapBits), zeros = max(m - Double(ones), 1)
+        return Int((-m * log(zeros / m)).rounded())
+    }
 
     mutating func add(_ src: IPAddress, time: Int64) {
         halfOpen += 1
         first = min(first, time); last = max(last, time)
-        if sources.count < Self.maxTrackedSources { sources.insert(src) } else if !sources.contains(src) { sourcesOverflow = true }
-        if let c = counters[src] { counters[src] = c + 1 }
-        else if counters.count < Self.heavyHitterSlots { counters[src] = 1 }
-        else {
-            for k in Array(counters.keys) { let v = counters[k]! - 1; counters[k] = v > 0 ? v : nil }
+        let h = Self.hash(src)
+        if bitmap.isEmpty {
+            sources.insert(src)
+            if sources.count > Self.maxTrackedSources {
+                bitmap = [UInt64](repeating: 0, count: Self.bitmapBits / 64)
+                for s in sources { mark(Self.hash(s)) }
+                sources = []
+            }
+        } else {
+            mark(h)
         }
+        if let i = hitterHashes.firstIndex(of: h), hitters[i] == src { hits[i] += 1 }
+        else if hitters.count < Self.heavyHitterSlots { hitters.append(src); hitterHashes.append(h); hits.append(1) }
+        else {
+            // Space-Saving: the least-counted slot takes the newcomer, keeping its count as an
+            // upper bound of the newcomer's error.
+            var m = 0
+            for i in 1..<hits.count where hits[i] < hits[m] { m = i }
+            hitters[m] = src
+            hitterHashes[m] = h
+            hits[m] += 1
+        }
+    }
+
+    /// splitmix64's finalizer over the address: every input bit reaches every output bit.
+    static func hash(_ a: IPAddress) -> UInt64 {
+        var x = a.high ^ a.low
+        x ^= x >> 30; x = x &* 0xBF58_476D_1CE4_E5B9
+        x ^= x >> 27; x = x &* 0x94D0_49BB_1331_11EB
+        return x ^ (x >> 31)
+    }
+
+    mutating func mark(_ x: UInt64) {
+        let bit = Int(truncatingIfNeeded: x) & (Self.bitmapBits - 1)
+        bitmap[bit >> 6] |= 1 << UInt64(bit & 63)
     }
 
     func finding(_ k: ServiceKey) -> Finding {
         let server = FlowFacts.endpoint(k.address, k.port)
-        let top = counters.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(10)
+        let top = zip(hitters, hits).map { (key: $0, value: $1) }.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(10)
         let span = max(last - first, 1)
         let rate = Double(halfOpen) / (Double(span) / 1e9)
-        let sourcesText = sourcesOverflow ? "more than \(sourceCount)" : "\(sourceCount)"
+        let sourcesText = sourcesOverflow ? "about \(sourceCount)" : "\(sourceCount)"
         return Finding(
             kind: .synFlood, severity: .error,
             summary: "\(server): \(halfOpen) half-open connection attempts from \(sourcesText) sources (\(Int(rate.rounded()))/s)",
             frames: [], firstTime: first, lastTime: last,
             evidence: ["halfOpen": .int(Int64(halfOpen)), "sources": .int(Int64(sourceCount)),
-                       "sourcesCapped": .bool(sourcesOverflow), "attemptsPerSecond": .double((rate * 10).rounded() / 10),
+                       "sourcesEstimated": .bool(sourcesOverflow), "attemptsPerSecond": .double((rate * 10).rounded() / 10),
                        "topSources": .array(top.map { .object(["ip": .string($0.key.description), "approxAttempts": .int(Int64($0.value))]) })],
             causes: FindingKind.synFlood.info.causes, checks: FindingKind.synFlood.info.checks,
             filter: "tcp.flags.syn==1 && tcp.flags.ack==0 && \(k.address.isIPv4 ? "ip" : "ipv6").dst==\(k.address) && tcp.dstport==\(k.port)",

@@ -55,9 +55,9 @@ public struct Analyzer: Sendable {
         if now >= nextSweep { sweep() }
     }
 
-    /// Finalises every flow (end of capture).
-    public mutating func finish() {
-        flows.drain { finished.append($0) }
+    /// Finalises every flow (end of capture), handing each to `body` as it goes.
+    public mutating func finish(_ body: (Flow) -> Void) {
+        flows.drain(body)
     }
 
     mutating func sweep() {
@@ -103,7 +103,7 @@ public struct Analyzer: Sendable {
             }
             let f = Flow(key: key, clientIsLow: clientIsLow, roleGuessed: guessed, midstream: !flags.contains(.syn),
                          time: time, frame: frameNumber)
-            s = flows.insert(f) { finished.append($0) }
+            s = flows.insert(f, evictInto: &finished)
         }
         let frame = frameNumber
         let fromClient = fromLow == flows.slots[Int(s)].clientIsLow
@@ -139,7 +139,7 @@ public struct Analyzer: Sendable {
             let senderIsServer = u.sourcePort < 1024 && u.destinationPort >= 1024
             let f = Flow(key: key, clientIsLow: senderIsServer ? !fromLow : fromLow, roleGuessed: senderIsServer,
                          midstream: false, time: time, frame: frameNumber)
-            s = flows.insert(f) { finished.append($0) }
+            s = flows.insert(f, evictInto: &finished)
         }
         let fromClient = fromLow == flows.slots[Int(s)].clientIsLow
         flows.slots[Int(s)].updateDatagram(fromClient: fromClient, payload: u.payload.count, time: time, frame: frameNumber)

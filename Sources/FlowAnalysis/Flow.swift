@@ -2,9 +2,9 @@ import PacketDecoding
 
 /// A few frame numbers and times kept in place (no heap): the first ones, up to `capacity`.
 public struct EventList: Sendable {
-    public static let capacity = 6
-    public private(set) var frames: InlineArray<6, UInt64> = .init(repeating: 0)
-    public private(set) var times: InlineArray<6, Int64> = .init(repeating: 0)
+    public static let capacity = 4
+    public private(set) var frames: InlineArray<4, UInt64> = .init(repeating: 0)
+    public private(set) var times: InlineArray<4, Int64> = .init(repeating: 0)
     /// How many events happened (may exceed what is kept).
     public private(set) var count: UInt32 = 0
     public private(set) var lastFrame: UInt64 = 0
@@ -39,7 +39,10 @@ public struct TCPPeer: Sendable {
     public var window: UInt16 = 0
     public var windowScale: UInt8?
     public var mss: UInt16?
-    public var fin = EventList()
+    /// FINs sent, and the first one's frame and time.
+    public var finCount: UInt32 = 0
+    public var finFrame: UInt64 = 0
+    public var finTime: Int64 = 0
     public var rstCount: UInt32 = 0
     public var firstDataFrame: UInt64 = 0
     public var lastTime: Int64 = 0
@@ -55,7 +58,7 @@ public struct TCPPeer: Sendable {
 
     public init() {}
     public var sentSYN: Bool { !syns.isEmpty }
-    public var sentFIN: Bool { !fin.isEmpty }
+    public var sentFIN: Bool { finCount > 0 }
     public var sentRST: Bool { rstCount > 0 }
 }
 

@@ -1,10 +1,12 @@
 import PacketDecoding
 
-/// Flows in one array, a dictionary as the index, and a free list (gopacket's StreamPool shape).
-/// Bounded: at `capacity` the oldest-inserted live flow is finalised to make room.
+/// Flows in one array, an open-addressing index over them, and a free list (gopacket's
+/// StreamPool shape). Bounded: at `capacity` the oldest-inserted live flow is finalised to make
+/// room. The index is keyed by the key's precomputed symmetric hash: Swift's Dictionary spent
+/// most of a SYN flood hashing (SipHash) and probing.
 public struct FlowTable: Sendable {
     public let capacity: Int
-    var index: [FlowKey: Int32] = [:]
+    var index = FlowIndex()
     public internal(set) var slots: ContiguousArray<Flow> = []
     var live: ContiguousArray<Bool> = []
     var free: [Int32] = []
@@ -20,7 +22,9 @@ public struct FlowTable: Sendable {
 
     public init(capacity: Int) {
         self.capacity = max(capacity, 1)
-        index.reserveCapacity(min(self.capacity, 1 << 16))
+        // Reserved, not touched: pages are only used as flows arrive, and the array never
+        // copies itself while growing towards the cap.
+        slots.reserveCapacity(min(self.capacity, 1 << 20))
     }
 
     public var count: Int { index.count }
@@ -29,14 +33,14 @@ public struct FlowTable: Sendable {
     @inline(__always)
     public mutating func find(_ k: FlowKey) -> Int32? {
         if let lk = lastKey, lk == k { return lastSlot }
-        guard let s = index[k] else { return nil }
+        guard let s = index.find(k, in: slots) else { return nil }
         lastKey = k; lastSlot = s
         return s
     }
 
-    /// Inserts a new flow; when full, first hands the evicted flow to `evict`.
-    public mutating func insert(_ f: Flow, evict: (Flow) -> Void) -> Int32 {
-        if index.count >= capacity { evictOldest(evict) }
+    /// Inserts a new flow; when full, the oldest flow is first moved to `evicted`.
+    public mutating func insert(_ f: Flow, evictInto evicted: inout [Flow]) -> Int32 {
+        if index.count >= capacity { evictOldest(into: &evicted) }
         let s: Int32
         if let x = free.popLast() {
             s = x
@@ -49,7 +53,7 @@ public struct FlowTable: Sendable {
             live.append(true)
             generation.append(0)
         }
-        index[f.key] = s
+        index.insert(f.key, slot: s)
         ring.append(entry(s))
         lastKey = f.key; lastSlot = s
         peak = max(peak, index.count)
@@ -61,11 +65,16 @@ public struct FlowTable: Sendable {
     @discardableResult
     public mutating func remove(_ s: Int32) -> Flow {
         let f = slots[Int(s)]
-        index[f.key] = nil
+        discard(s)
+        return f
+    }
+
+    /// Frees a slot without copying its flow out.
+    mutating func discard(_ s: Int32) {
+        index.remove(slots[Int(s)].key, in: slots)
         live[Int(s)] = false
         free.append(s)
         if lastSlot == s { lastKey = nil }
-        return f
     }
 
     func entry(_ s: Int32) -> UInt64 { UInt64(generation[Int(s)]) << 32 | UInt64(UInt32(s)) }
@@ -74,13 +83,14 @@ public struct FlowTable: Sendable {
         return live[Int(s)] && entry(s) == e ? s : nil
     }
 
-    mutating func evictOldest(_ evict: (Flow) -> Void) {
+    mutating func evictOldest(into out: inout [Flow]) {
         while ringHead < ring.count {
             let e = ring[ringHead]
             ringHead += 1
             if let s = current(e) {
                 evicted &+= 1
-                evict(remove(s))
+                out.append(slots[Int(s)])
+                discard(s)
                 return
             }
         }
@@ -107,8 +117,90 @@ public struct FlowTable: Sendable {
         }
     }
 
-    /// Every live flow, oldest first, removed.
+    /// Every live flow, in the order they were created, and the table emptied. No sorting and
+    /// no index surgery: the table is rebuilt empty afterwards.
     public mutating func drain(_ body: (Flow) -> Void) {
-        expire(idleBefore: .max, body)
+        for e in ring[ringHead...] {
+            if let s = current(e) { body(slots[Int(s)]) }
+        }
+        index = FlowIndex()
+        slots.removeAll()
+        live.removeAll()
+        generation.removeAll()
+        free.removeAll()
+        ring.removeAll()
+        ringHead = 0
+        lastKey = nil
+    }
+}
+
+/// Open addressing with linear probing and backward-shift deletion. Each bucket holds the key's
+/// 32-bit hash (high half) and slot + 1 (low half; 0 = empty), so probes compare hashes before
+/// touching a flow, and deletion can find each entry's home bucket without rehashing keys.
+struct FlowIndex: Sendable {
+    var buckets = ContiguousArray<UInt64>(repeating: 0, count: 1024)
+    var mask = 1023
+    private(set) var count = 0
+
+    @inline(__always) static func hash32(_ k: FlowKey) -> UInt32 {
+        let h = k.fastHash
+        return UInt32(truncatingIfNeeded: h >> 32) ^ UInt32(truncatingIfNeeded: h)
+    }
+
+    @inline(__always)
+    func find(_ k: FlowKey, in slots: ContiguousArray<Flow>) -> Int32? {
+        let h = Self.hash32(k)
+        var i = Int(h) & mask
+        while true {
+            let b = buckets[i]
+            if b == 0 { return nil }
+            if UInt32(truncatingIfNeeded: b >> 32) == h {
+                let s = Int32(truncatingIfNeeded: b & 0xffff_ffff) - 1
+                if slots[Int(s)].key == k { return s }
+            }
+            i = (i &+ 1) & mask
+        }
+    }
+
+    mutating func insert(_ k: FlowKey, slot: Int32) {
+        if (count + 1) * 2 > buckets.count { grow() }
+        place(UInt64(Self.hash32(k)) << 32 | UInt64(UInt32(slot) + 1))
+        count += 1
+    }
+
+    private mutating func place(_ entry: UInt64) {
+        var i = Int(UInt32(truncatingIfNeeded: entry >> 32)) & mask
+        while buckets[i] != 0 { i = (i &+ 1) & mask }
+        buckets[i] = entry
+    }
+
+    private mutating func grow() {
+        let old = buckets
+        buckets = ContiguousArray(repeating: 0, count: old.count * 2)
+        mask = buckets.count - 1
+        for e in old where e != 0 { place(e) }
+    }
+
+    mutating func remove(_ k: FlowKey, in slots: ContiguousArray<Flow>) {
+        let h = Self.hash32(k)
+        var i = Int(h) & mask
+        while true {
+            let b = buckets[i]
+            if b == 0 { return }
+            if UInt32(truncatingIfNeeded: b >> 32) == h, slots[Int(b & 0xffff_ffff) - 1].key == k { break }
+            i = (i &+ 1) & mask
+        }
+        // Backward shift: move later entries of the run into the hole when their home allows.
+        var j = i
+        while true {
+            j = (j &+ 1) & mask
+            let b = buckets[j]
+            if b == 0 { break }
+            let home = Int(UInt32(truncatingIfNeeded: b >> 32)) & mask
+            let between = i <= j ? (home > i && home <= j) : (home > i || home <= j)
+            if !between { buckets[i] = b; i = j }
+        }
+        buckets[i] = 0
+        count -= 1
     }
 }

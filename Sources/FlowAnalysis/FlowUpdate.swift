@@ -172,7 +172,10 @@ extension TCPPeer {
             if highestAck.map({ $0 < ack }) ?? true { highestAck = ack }
             self.window = window
         }
-        if flags.contains(.fin) { fin.add(frame: frame, time: time) }
+        if flags.contains(.fin) {
+            if finCount == 0 { finFrame = frame; finTime = time }
+            finCount &+= 1
+        }
         // The client's ACK of the SYN-ACK completes the handshake.
         if fromClient, !handshakeDone, !isSYN, !isRST, hasACK, peerSentSYN, let sisn = peerISN, ack == sisn + 1 {
             effects.completesHandshake = true

@@ -57,9 +57,8 @@ public enum OfflineAnalysis {
                                          packets: analyzer.frameNumber - before, truncated: readError != nil,
                                          readError: readError))
         }
-        analyzer.finish()
-        for f in analyzer.finished { diagnoser.flowEnded(f, asOf: analyzer.now) }
-        analyzer.finished.removeAll()
+        let end = analyzer.now
+        analyzer.finish { diagnoser.flowEnded($0, asOf: end) }
         let stats = analyzer.stats
         let d = diagnoser.finish()
         let limits = Limits(maxFlows: options.analyzer.maxFlows, peakFlows: analyzer.flows.peak, flowsEvicted: analyzer.flows.evicted,
