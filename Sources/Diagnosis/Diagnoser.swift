@@ -42,7 +42,7 @@ public struct Diagnoser: Sendable {
         let resetKind = resets.kind(f, outcome: outcome)
         if let k = resetKind { kinds.append(k) }
         // Findings are built only while their group is under the cap: a flood costs counters.
-        for k in kinds {
+        kinds.forEach { k in
             let g = GroupKey(kind: k, server: f.serverAddress)
             let n: Int
             if g == lastGroup { n = lastGroupCount } else {
@@ -51,18 +51,18 @@ public struct Diagnoser: Sendable {
                 lastGroup = g
             }
             lastGroupCount = n + 1
-            guard n < thresholds.maxFindingsPerGroup else { continue }
+            guard n < thresholds.maxFindingsPerGroup else { return }
             findings.append(k == resetKind ? resets.finding(k, f) : handshake.finding(k, f))
         }
         account(f, outcome: outcome, kinds: kinds)
         if flowEntries.count < thresholds.maxReportedFlows {
-            flowEntries.append(FlowEntry(f, outcome: outcome, findings: kinds))
+            flowEntries.append(FlowEntry(f, outcome: outcome, findings: kinds.array))
         } else {
             flowsOmitted += 1
         }
     }
 
-    mutating func account(_ f: Flow, outcome: HandshakeOutcome, kinds: [FindingKind]) {
+    mutating func account(_ f: Flow, outcome: HandshakeOutcome, kinds: FlowKinds) {
         let key = ServiceKey(proto: f.key.proto, address: f.serverAddress, port: f.serverPort)
         let i: Int
         if let l = lastService, l.key == key { i = l.index }
@@ -110,7 +110,8 @@ public struct ServiceKey: Hashable, Sendable {
 /// Per server endpoint counters.
 struct ServiceStats: Sendable {
     var flows = 0, attempts = 0, established = 0
-    var failed: [HandshakeOutcome: Int] = [:]
+    /// Counts by HandshakeOutcome.ordinal.
+    var failed = [Int](repeating: 0, count: HandshakeOutcome.allCases.count)
     var slow = 0
     var resets: [String: Int] = [:]
     var rtts: [Int64] = []
@@ -118,20 +119,20 @@ struct ServiceStats: Sendable {
     static let maxSamples = 4096
     static let maxClients = 4096
 
-    mutating func add(_ f: Flow, outcome: HandshakeOutcome, kinds: [FindingKind]) {
+    mutating func add(_ f: Flow, outcome: HandshakeOutcome, kinds: FlowKinds) {
         flows += 1
         if clients.count < Self.maxClients { clients.insert(f.clientAddress) }
         if f.client.sentSYN { attempts += 1 }
         switch outcome {
         case .established: if f.client.sentSYN { established += 1 }
-        case .unanswered, .refused, .unreachable, .incomplete: failed[outcome, default: 0] += 1
+        case .unanswered, .refused, .unreachable, .incomplete: failed[outcome.ordinal] += 1
         default: break
         }
         if let rtt = f.handshakeRTT, outcome == .established {
             if rtts.count < Self.maxSamples { rtts.append(rtt) }
             else { rtts[Int(truncatingIfNeeded: f.firstFrame) % Self.maxSamples] = rtt }
         }
-        for k in kinds {
+        kinds.forEach { k in
             switch k {
             case .handshakeSlow: slow += 1
             case .resetAbort, .resetMiddlebox, .resetAfterIdle, .resetAfterClose: resets[k.rawValue, default: 0] += 1
@@ -167,7 +168,9 @@ public struct ServiceSummary: Codable, Sendable {
         clients = s.clients.count
         attempts = s.attempts
         established = s.established
-        failed = Dictionary(uniqueKeysWithValues: s.failed.map { ($0.key.rawValue, $0.value) })
+        var failed: [String: Int] = [:]
+        for o in HandshakeOutcome.allCases where s.failed[o.ordinal] > 0 { failed[o.rawValue] = s.failed[o.ordinal] }
+        self.failed = failed
         slowHandshakes = s.slow
         resets = s.resets
         if !s.rtts.isEmpty {

@@ -2,9 +2,41 @@ import FlowAnalysis
 import PacketDecoding
 
 /// How a connection attempt ended, decided once per flow when it is finalised.
-public enum HandshakeOutcome: String, Sendable, Codable {
+public enum HandshakeOutcome: String, Sendable, Codable, CaseIterable {
     case established, unanswered, refused, unreachable, incomplete, clientAborted = "client-aborted"
     case pending, midstream, notTCP = "not-tcp"
+
+    /// A dense number for counters (hashing a raw-value enum hashes its string).
+    var ordinal: Int {
+        switch self {
+        case .established: 0
+        case .unanswered: 1
+        case .refused: 2
+        case .unreachable: 3
+        case .incomplete: 4
+        case .clientAborted: 5
+        case .pending: 6
+        case .midstream: 7
+        case .notTCP: 8
+        }
+    }
+}
+
+/// The few kinds one flow can raise, without a heap allocation per flow.
+public struct FlowKinds: Sequence, Sendable {
+    var a: FindingKind?, b: FindingKind?, c: FindingKind?
+    public init() {}
+    public mutating func append(_ k: FindingKind) {
+        if a == nil { a = k } else if b == nil { b = k } else { c = k }
+    }
+    public var isEmpty: Bool { a == nil }
+    public func makeIterator() -> IndexingIterator<[FindingKind]> { [a, b, c].compactMap { $0 }.makeIterator() }
+    public func forEach(_ body: (FindingKind) -> Void) {
+        if let a { body(a) }
+        if let b { body(b) }
+        if let c { body(c) }
+    }
+    public var array: [FindingKind] { [a, b, c].compactMap { $0 } }
 }
 
 /// The handshake failures of DESIGN.md §3 (tcp.handshake.*), judged at the end of each flow.
@@ -53,8 +85,8 @@ public struct HandshakeDetector: Sendable {
 
     /// The kinds this flow raises: at most one outcome finding per attempt, plus invalid.
     /// Cheap, so a capped group can be counted without building its findings.
-    public func kinds(_ f: Flow, outcome: HandshakeOutcome) -> [FindingKind] {
-        var out: [FindingKind] = []
+    public func kinds(_ f: Flow, outcome: HandshakeOutcome) -> FlowKinds {
+        var out = FlowKinds()
         switch outcome {
         case .unanswered: out.append(.handshakeUnanswered)
         case .refused: out.append(.handshakeRefused)
@@ -71,7 +103,7 @@ public struct HandshakeDetector: Sendable {
 
     /// The findings for one flow.
     public func findings(_ f: Flow, outcome: HandshakeOutcome) -> [Finding] {
-        kinds(f, outcome: outcome).map { finding($0, f) }
+        kinds(f, outcome: outcome).array.map { finding($0, f) }
     }
 
     /// Builds the finding of one kind that `kinds` returned for this flow.

@@ -15,23 +15,24 @@ public struct AnalyzerConfig: Sendable, Equatable {
 
 /// The per-packet entry point: decodes a frame and updates all state. One analyzer per thread;
 /// nothing here allocates per packet in steady state.
-public struct Analyzer: Sendable {
+public struct Analyzer {
     public let config: AnalyzerConfig
     public private(set) var stats = CaptureStats()
     /// 1-based frame number of the packet being processed, as Wireshark counts frames.
     public private(set) var frameNumber: UInt64 = 0
     public private(set) var flows: FlowTable
-    /// Flows finalised since the caller last drained them.
-    public var finished: [Flow] = []
+    /// Receives every flow as it is finalised (closed and lingered, idle, evicted, reused, or at
+    /// the end), with the capture time of that moment. Called with the flow still in place.
+    public var onFinished: (Flow, _ now: Int64) -> Void
     /// ICMP errors that quote no known flow (for the ICMP detectors).
     public private(set) var now: Int64 = 0
     var nextSweep: Int64 = .min
     static let sweepInterval: Int64 = 60 * 1_000_000_000
 
-    public init(config: AnalyzerConfig = AnalyzerConfig()) {
+    public init(config: AnalyzerConfig = AnalyzerConfig(), onFinished: @escaping (Flow, _ now: Int64) -> Void = { _, _ in }) {
         self.config = config
+        self.onFinished = onFinished
         flows = FlowTable(capacity: config.maxFlows)
-        finished.reserveCapacity(64)
     }
 
     /// Processes one frame. `matched` is false when a BPF filter rejected it: it still counts as a
@@ -55,22 +56,24 @@ public struct Analyzer: Sendable {
         if now >= nextSweep { sweep() }
     }
 
-    /// Finalises every flow (end of capture), handing each to `body` as it goes.
-    public mutating func finish(_ body: (Flow) -> Void) {
-        flows.drain(body)
+    /// Finalises every flow (end of capture).
+    public mutating func finish() {
+        let sink = onFinished, end = now
+        flows.drain { sink($0, end) }
     }
 
     mutating func sweep() {
         nextSweep = now &+ Self.sweepInterval
         let long = now &- config.idleTimeout, short = now &- config.shortTimeout
-        flows.expire(idleBefore: long) { finished.append($0) }
+        let sink = onFinished, at = now
+        flows.expire(idleBefore: long) { sink($0, at) }
         // Closed and never-established flows go sooner; scan only when there are many.
         if flows.count > 4096 {
             var gone: [Int32] = []
             for (i, f) in flows.slots.enumerated() where flows.live[i] && f.lastTime < short && (f.isClosed || !f.handshakeCompleted) {
                 gone.append(Int32(i))
             }
-            for s in gone { finished.append(flows.remove(s)) }
+            for s in gone { sink(flows.slots[Int(s)], at); flows.discard(s) }
         }
     }
 
@@ -82,7 +85,8 @@ public struct Analyzer: Sendable {
         let isSYN = flags.contains(.syn) && !flags.contains(.ack)
         var slot = flows.find(key)
         if let s = slot, isSYN, startsNewConnection(flows.slots[Int(s)], fromLow: fromLow, seq: t.sequence, time: time) {
-            finished.append(flows.remove(s))
+            onFinished(flows.slots[Int(s)], now)
+            flows.discard(s)
             slot = nil
         }
         let s: Int32
@@ -101,9 +105,8 @@ public struct Analyzer: Sendable {
                 clientIsLow = !lowIsServer
                 guessed = true
             }
-            let f = Flow(key: key, clientIsLow: clientIsLow, roleGuessed: guessed, midstream: !flags.contains(.syn),
-                         time: time, frame: frameNumber)
-            s = flows.insert(f, evictInto: &finished)
+            s = flows.insert(Flow(key: key, clientIsLow: clientIsLow, roleGuessed: guessed, midstream: !flags.contains(.syn),
+                                  time: time, frame: frameNumber), now: now, evict: onFinished)
         }
         let frame = frameNumber
         let fromClient = fromLow == flows.slots[Int(s)].clientIsLow
@@ -137,9 +140,8 @@ public struct Analyzer: Sendable {
         if let x = flows.find(key) { s = x } else {
             // The first sender is the client, unless it sends from a well-known port to a high one.
             let senderIsServer = u.sourcePort < 1024 && u.destinationPort >= 1024
-            let f = Flow(key: key, clientIsLow: senderIsServer ? !fromLow : fromLow, roleGuessed: senderIsServer,
-                         midstream: false, time: time, frame: frameNumber)
-            s = flows.insert(f, evictInto: &finished)
+            s = flows.insert(Flow(key: key, clientIsLow: senderIsServer ? !fromLow : fromLow, roleGuessed: senderIsServer,
+                                  midstream: false, time: time, frame: frameNumber), now: now, evict: onFinished)
         }
         let fromClient = fromLow == flows.slots[Int(s)].clientIsLow
         flows.slots[Int(s)].updateDatagram(fromClient: fromClient, payload: u.payload.count, time: time, frame: frameNumber)

@@ -38,9 +38,9 @@ public struct FlowTable: Sendable {
         return s
     }
 
-    /// Inserts a new flow; when full, the oldest flow is first moved to `evicted`.
-    public mutating func insert(_ f: Flow, evictInto evicted: inout [Flow]) -> Int32 {
-        if index.count >= capacity { evictOldest(into: &evicted) }
+    /// Inserts a new flow; when full, the oldest flow is first finalised through `evict`.
+    public mutating func insert(_ f: Flow, now: Int64, evict: (Flow, Int64) -> Void) -> Int32 {
+        if index.count >= capacity { evictOldest(now: now, evict) }
         let s: Int32
         if let x = free.popLast() {
             s = x
@@ -70,7 +70,7 @@ public struct FlowTable: Sendable {
     }
 
     /// Frees a slot without copying its flow out.
-    mutating func discard(_ s: Int32) {
+    public mutating func discard(_ s: Int32) {
         index.remove(slots[Int(s)].key, in: slots)
         live[Int(s)] = false
         free.append(s)
@@ -83,13 +83,13 @@ public struct FlowTable: Sendable {
         return live[Int(s)] && entry(s) == e ? s : nil
     }
 
-    mutating func evictOldest(into out: inout [Flow]) {
+    mutating func evictOldest(now: Int64, _ evict: (Flow, Int64) -> Void) {
         while ringHead < ring.count {
             let e = ring[ringHead]
             ringHead += 1
             if let s = current(e) {
                 evicted &+= 1
-                out.append(slots[Int(s)])
+                evict(slots[Int(s)], now)
                 discard(s)
                 return
             }

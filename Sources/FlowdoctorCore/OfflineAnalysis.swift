@@ -36,8 +36,9 @@ public enum OfflineAnalysis {
             default: return a < b
             }
         }
-        var analyzer = Analyzer(config: options.analyzer)
-        var diagnoser = Diagnoser(thresholds: options.thresholds)
+        // The diagnoser lives in a box the analyzer's callback can reach.
+        let diagnosis = DiagnosisBox(Diagnoser(thresholds: options.thresholds))
+        var analyzer = Analyzer(config: options.analyzer) { flow, now in diagnosis.value.flowEnded(flow, asOf: now) }
         var summaries: [CaptureFile] = []
         for i in order {
             let f = files[i]
@@ -45,10 +46,6 @@ public enum OfflineAnalysis {
             let link = f.linkType
             let end = f.forEach { rec, matched in
                 analyzer.process(rec.bytes, wireLength: rec.wireLength, time: rec.time, link: link, matched: matched)
-                if !analyzer.finished.isEmpty {
-                    for f in analyzer.finished { diagnoser.flowEnded(f, asOf: analyzer.now) }
-                    analyzer.finished.removeAll(keepingCapacity: true)
-                }
             }
             var readError: String?
             if case .truncated(let m) = end { readError = m }
@@ -57,8 +54,8 @@ public enum OfflineAnalysis {
                                          packets: analyzer.frameNumber - before, truncated: readError != nil,
                                          readError: readError))
         }
-        let end = analyzer.now
-        analyzer.finish { diagnoser.flowEnded($0, asOf: end) }
+        analyzer.finish()
+        let diagnoser = diagnosis.value
         let stats = analyzer.stats
         let d = diagnoser.finish()
         let limits = Limits(maxFlows: options.analyzer.maxFlows, peakFlows: analyzer.flows.peak, flowsEvicted: analyzer.flows.evicted,
@@ -70,4 +67,10 @@ public enum OfflineAnalysis {
                       findings: DecodeQualityDetector.findings(stats) + d.findings, services: d.services, flows: d.flows,
                       suppressed: d.suppressed)
     }
+}
+
+/// A reference holder so the analyzer's finalisation callback can update the diagnosis in place.
+final class DiagnosisBox {
+    var value: Diagnoser
+    init(_ value: Diagnoser) { self.value = value }
 }
