@@ -9,7 +9,7 @@ public struct Thresholds: Sendable, Codable, Equatable {
     public var synFloodMinSources = 20
     /// Detailed findings kept per (kind, server address); the rest are counted.
     public var maxFindingsPerGroup = 20
-    /// Flows listed in the report; the rest are counted.
-    public var maxReportedFlows = 10_000
+    /// Flows listed in the report (the first ones); the rest are counted in limits.
+    public var maxReportedFlows = 5_000
     public init() {}
 }

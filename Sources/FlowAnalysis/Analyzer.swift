@@ -105,8 +105,8 @@ public struct Analyzer {
                 clientIsLow = !lowIsServer
                 guessed = true
             }
-            s = flows.insert(Flow(key: key, clientIsLow: clientIsLow, roleGuessed: guessed, midstream: !flags.contains(.syn),
-                                  time: time, frame: frameNumber), now: now, evict: onFinished)
+            s = flows.insert(key: key, clientIsLow: clientIsLow, roleGuessed: guessed, midstream: !flags.contains(.syn),
+                             time: time, frame: frameNumber, now: now, evict: onFinished)
         }
         let frame = frameNumber
         let fromClient = fromLow == flows.slots[Int(s)].clientIsLow
@@ -140,8 +140,8 @@ public struct Analyzer {
         if let x = flows.find(key) { s = x } else {
             // The first sender is the client, unless it sends from a well-known port to a high one.
             let senderIsServer = u.sourcePort < 1024 && u.destinationPort >= 1024
-            s = flows.insert(Flow(key: key, clientIsLow: senderIsServer ? !fromLow : fromLow, roleGuessed: senderIsServer,
-                                  midstream: false, time: time, frame: frameNumber), now: now, evict: onFinished)
+            s = flows.insert(key: key, clientIsLow: senderIsServer ? !fromLow : fromLow, roleGuessed: senderIsServer,
+                             midstream: false, time: time, frame: frameNumber, now: now, evict: onFinished)
         }
         let fromClient = fromLow == flows.slots[Int(s)].clientIsLow
         flows.slots[Int(s)].updateDatagram(fromClient: fromClient, payload: u.payload.count, time: time, frame: frameNumber)

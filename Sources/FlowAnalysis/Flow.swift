@@ -5,10 +5,10 @@ public struct EventList: Sendable {
     public static let capacity = 4
     public private(set) var frames: InlineArray<4, UInt64> = .init(repeating: 0)
     public private(set) var times: InlineArray<4, Int64> = .init(repeating: 0)
-    /// How many events happened (may exceed what is kept).
-    public private(set) var count: UInt32 = 0
     public private(set) var lastFrame: UInt64 = 0
     public private(set) var lastTime: Int64 = 0
+    /// How many events happened (may exceed what is kept).
+    public private(set) var count: UInt32 = 0
 
     public init() {}
 
@@ -27,33 +27,34 @@ public struct EventList: Sendable {
 
 /// What one endpoint of a TCP connection sent.
 public struct TCPPeer: Sendable {
-    public var packets: UInt32 = 0
+    // Laid out widest first: a flow table of 262,144 slots pays for every byte of padding.
     public var payloadBytes: UInt64 = 0
     /// SYNs (client) or SYN-ACKs (server), retries included.
     public var syns = EventList()
-    public var isn: SeqNum?
-    /// A SYN or SYN-ACK was resent with a different ISN.
-    public var isnChanged = false
-    public var highestSeqEnd: SeqNum?
-    public var highestAck: SeqNum?
-    public var window: UInt16 = 0
-    public var windowScale: UInt8?
-    public var mss: UInt16?
-    /// FINs sent, and the first one's frame and time.
-    public var finCount: UInt32 = 0
     public var finFrame: UInt64 = 0
     public var finTime: Int64 = 0
-    public var rstCount: UInt32 = 0
     public var firstDataFrame: UInt64 = 0
     public var lastTime: Int64 = 0
+    public var packets: UInt32 = 0
+    /// FINs sent (the first one's frame and time above).
+    public var finCount: UInt32 = 0
+    public var rstCount: UInt32 = 0
     // The fingerprint of this endpoint's packets other than RSTs, to spot forged resets.
-    public var ttlMin: UInt8 = .max
-    public var ttlMax: UInt8 = 0
     public var ttlPackets: UInt32 = 0
-    public var ipIDLast: UInt16 = 0
     public var ipIDPackets: UInt32 = 0
     public var ipIDZero: UInt32 = 0
+    public var isn: SeqNum?
+    public var highestSeqEnd: SeqNum?
+    public var highestAck: SeqNum?
     public var mac: MACAddress?
+    public var window: UInt16 = 0
+    public var ipIDLast: UInt16 = 0
+    public var mss: UInt16?
+    public var windowScale: UInt8?
+    public var ttlMin: UInt8 = .max
+    public var ttlMax: UInt8 = 0
+    /// A SYN or SYN-ACK was resent with a different ISN.
+    public var isnChanged = false
     public var macVaries = false
 
     public init() {}

@@ -38,24 +38,26 @@ public struct FlowTable: Sendable {
         return s
     }
 
-    /// Inserts a new flow; when full, the oldest flow is first finalised through `evict`.
-    public mutating func insert(_ f: Flow, now: Int64, evict: (Flow, Int64) -> Void) -> Int32 {
+    /// Inserts a new flow, built in its slot; when full, the oldest flow is first finalised
+    /// through `evict`.
+    public mutating func insert(key: FlowKey, clientIsLow: Bool, roleGuessed: Bool, midstream: Bool, time: Int64,
+                                frame: UInt64, now: Int64, evict: (Flow, Int64) -> Void) -> Int32 {
         if index.count >= capacity { evictOldest(now: now, evict) }
         let s: Int32
         if let x = free.popLast() {
             s = x
-            slots[Int(s)] = f
+            slots[Int(s)] = Flow(key: key, clientIsLow: clientIsLow, roleGuessed: roleGuessed, midstream: midstream, time: time, frame: frame)
             live[Int(s)] = true
             generation[Int(s)] &+= 1
         } else {
             s = Int32(slots.count)
-            slots.append(f)
+            slots.append(Flow(key: key, clientIsLow: clientIsLow, roleGuessed: roleGuessed, midstream: midstream, time: time, frame: frame))
             live.append(true)
             generation.append(0)
         }
-        index.insert(f.key, slot: s)
+        index.insert(key, slot: s)
         ring.append(entry(s))
-        lastKey = f.key; lastSlot = s
+        lastKey = key; lastSlot = s
         peak = max(peak, index.count)
         compactRing()
         return s
