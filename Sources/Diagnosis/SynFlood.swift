@@ -31,16 +31,20 @@ struct FloodStats: Sendable {
         halfOpen += 1
         first = min(first, time); last = max(last, time)
         let h = Self.hash(src)
+        let firstSighting: Bool
         if bitmap.isEmpty {
-            sources.insert(src)
+            firstSighting = sources.insert(src).inserted
             if sources.count > Self.maxTrackedSources {
                 bitmap = [UInt64](repeating: 0, count: Self.bitmapBits / 64)
-                for s in sources { mark(Self.hash(s)) }
+                for s in sources { _ = mark(Self.hash(s)) }
                 sources = []
             }
         } else {
-            mark(h)
+            firstSighting = mark(h)
         }
+        // A source seen once cannot be a heavy hitter yet; in a flood of spoofed, unique
+        // sources this skips the table almost always.
+        if firstSighting && hitters.count >= Self.heavyHitterSlots { return }
         if let i = hitterHashes.firstIndex(of: h), hitters[i] == src { hits[i] += 1 }
         else if hitters.count < Self.heavyHitterSlots { hitters.append(src); hitterHashes.append(h); hits.append(1) }
         else {
@@ -62,9 +66,14 @@ struct FloodStats: Sendable {
         return x ^ (x >> 31)
     }
 
-    mutating func mark(_ x: UInt64) {
+    /// Sets the source's bit; true when it was not set before (a new source, as far as the
+    /// bitmap can tell).
+    mutating func mark(_ x: UInt64) -> Bool {
         let bit = Int(truncatingIfNeeded: x) & (Self.bitmapBits - 1)
-        bitmap[bit >> 6] |= 1 << UInt64(bit & 63)
+        let m: UInt64 = 1 << UInt64(bit & 63)
+        let was = bitmap[bit >> 6] & m != 0
+        bitmap[bit >> 6] |= m
+        return !was
     }
 
     func finding(_ k: ServiceKey) -> Finding {

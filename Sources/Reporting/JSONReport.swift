@@ -1,10 +1,8 @@
-import Foundation
-
 public enum JSONReport {
-    /// One JSON document, keys sorted so output is stable and diffable.
-    public static func render(_ r: Report) throws -> String {
-        let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-        return String(decoding: try e.encode(r), as: UTF8.self) + "\n"
+    /// One JSON document (`flowdoctor.report/1`), keys in a stable order.
+    public static func render(_ r: Report) -> String {
+        var w = JSONWriter()
+        w.report(r)
+        return String(decoding: w.bytes, as: UTF8.self) + "\n"
     }
 }

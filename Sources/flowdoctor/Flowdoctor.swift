@@ -87,7 +87,7 @@ struct Analyze: ParsableCommand {
         report.findings.removeAll { $0.severity < minSeverity }
         report.summary = Summary(findings: report.findings)
         report.summary.suppressed = suppressed
-        let text = format == .json ? try JSONReport.render(report) : TextReport.render(report)
+        let text = format == .json ? JSONReport.render(report) : TextReport.render(report)
         if let output {
             do { try Data(text.utf8).write(to: URL(fileURLWithPath: output)) } catch {
                 throw CaptureError.unreadable(output, "cannot write the report: \(error.localizedDescription)")
