@@ -1,0 +1,54 @@
+import Diagnosis
+import FlowdoctorCore
+import Foundation
+import Testing
+
+/// The fault lab itself still works: it builds its namespaces, makes real captures and tears
+/// everything down. Needs root and iproute2 / nftables / tcpdump (the test command installs them).
+let labCanRun: Bool = getuid() == 0 && ["ip", "nft", "tcpdump", "ethtool", "openssl", "python3"].allSatisfy { tool in
+    ((ProcessInfo.processInfo.environment["PATH"] ?? "") + ":/usr/sbin:/sbin").split(separator: ":").contains {
+        FileManager.default.isExecutableFile(atPath: "\($0)/\(tool)")
+    }
+}
+
+@Suite("Fault lab", .enabled(if: labCanRun, "needs root, iproute2, nftables, tcpdump, ethtool, openssl and python3"))
+struct LabTests {
+
+    @Test("remakes scenarios from scratch and cleans up", .timeLimit(.minutes(3)))
+    func remake() throws {
+        let out = NSTemporaryDirectory() + "flowdoctor-lab-\(getpid())"
+        let p = Process()
+        // The test process blocks most signals on its threads and a spawned child inherits that
+        // mask, which would leave the lab's `timeout` and its kills of tcpdump without effect:
+        // start it through a shim that clears the mask.
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", "-c", "import os, signal, sys; signal.pthread_sigmask(signal.SIG_SETMASK, []); os.execvp(sys.argv[1], sys.argv[1:])",
+                       "bash", repositoryRoot.appendingPathComponent("Scripts/lab").path, "-o", out, "(refused|syn-dropped|rst-forged-by-router)"]
+        // Its progress goes to a file: a pipe nobody reads would fill up and stall the lab.
+        FileManager.default.createFile(atPath: out + ".log", contents: nil)
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: out + ".log"))
+        p.standardOutput = log
+        p.standardError = log
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
+        try log.close()
+        #expect(p.terminationStatus == 0, "lab log: \((try? String(contentsOfFile: out + ".log", encoding: .utf8)) ?? "")")
+        for (name, kind, port) in [("refused-client", FindingKind.handshakeRefused, 8006), ("syn-dropped-client", .handshakeUnanswered, 8003),
+                                   ("rst-forged-by-router-client", .resetMiddlebox, 8015)] {
+            let r = try OfflineAnalysis.run(paths: [out + "/\(name).pcap"])
+            #expect(r.findings.contains { $0.kind == kind && $0.flow?.server.port == port }, "\(name): \(r.findings.map(\.kind.rawValue))")
+        }
+        let ns = Process()
+        ns.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        ns.arguments = ["ip", "netns", "list"]
+        let pipe = Pipe()
+        ns.standardOutput = pipe
+        try ns.run()
+        let listed = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        ns.waitUntilExit()
+        #expect(!listed.contains("fdlab-"), "namespaces left behind: \(listed)")
+        try? FileManager.default.removeItem(atPath: out)
+        try? FileManager.default.removeItem(atPath: out + ".log")
+    }
+}
