@@ -43,6 +43,9 @@ public struct TCPPeer: Sendable {
     public var ttlPackets: UInt32 = 0
     public var ipIDPackets: UInt32 = 0
     public var ipIDZero: UInt32 = 0
+    /// Steps between consecutive IPv4 IDs (SYNs left out): +1…+64 counts as sequential.
+    public var ipIDSequentialSteps: UInt32 = 0
+    public var ipIDOtherSteps: UInt32 = 0
     public var isn: SeqNum?
     public var highestSeqEnd: SeqNum?
     public var highestAck: SeqNum?
@@ -56,6 +59,7 @@ public struct TCPPeer: Sendable {
     /// A SYN or SYN-ACK was resent with a different ISN.
     public var isnChanged = false
     public var macVaries = false
+    public var ipIDSeen = false
 
     public init() {}
     public var sentSYN: Bool { !syns.isEmpty }

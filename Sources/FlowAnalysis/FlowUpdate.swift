@@ -146,7 +146,7 @@ extension TCPPeer {
         payloadBytes &+= UInt64(payload)
         lastTime = time
         if payload > 0 && firstDataFrame == 0 { firstDataFrame = frame }
-        if !isRST { fingerprint(ttl: ttl, ipID: ipID, mac: mac) }
+        if !isRST { fingerprint(ttl: ttl, ipID: isSYN ? nil : ipID, mac: mac) }
         if isSYN {
             if syns.isEmpty {
                 isn = seq
@@ -186,10 +186,16 @@ extension TCPPeer {
         ttlPackets &+= 1
         ttlMin = min(ttlMin, ttl)
         ttlMax = max(ttlMax, ttl)
+        // SYNs are left out: Linux sends its SYN-ACK with ID 0 before the socket's counter starts.
         if let id = ipID {
             ipIDPackets &+= 1
             if id == 0 { ipIDZero &+= 1 }
+            if ipIDSeen {
+                let step = id &- ipIDLast
+                if step >= 1 && step <= 64 { ipIDSequentialSteps &+= 1 } else { ipIDOtherSteps &+= 1 }
+            }
             ipIDLast = id
+            ipIDSeen = true
         }
         if let m = mac {
             if let known = self.mac { if known != m { macVaries = true } } else { self.mac = m }

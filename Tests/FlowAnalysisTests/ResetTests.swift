@@ -32,6 +32,20 @@ import Testing
         #expect(r.findings[0].evidence["forgeryEvidence"] == .array([.string("ttl")]))
     }
 
+    @Test("near miss: a RST off the sender's IP ID sequence alone is not called forged") func ipIDIsEvidenceOnly() throws {
+        var s = Scenario()
+        s.serverID = 0x5000; s.serverIDStep = 1
+        s.handshake(); for _ in 0..<5 { s.exchange() }
+        var next = s
+        s.s([.rst, .ack], seq: s.sisn + 1, ack: s.cisn + 1, id: 0x1234)
+        let r = try s.analyze()
+        #expect(r.kinds() == ["tcp.reset.abort"])
+        #expect(r.findings.first?.evidence["rstIPIDInSequence"] == .bool(false))
+        #expect(r.findings.first?.evidence["senderLastIPID"] == .int(0x5005))
+        next.s([.rst, .ack], seq: next.sisn + 1, ack: next.cisn + 1)
+        #expect(try next.analyze().findings.first?.evidence["rstIPIDInSequence"] == .bool(true))
+    }
+
     @Test("middlebox: a RST from another MAC on the same segment") func middleboxMAC() throws {
         var s = Scenario()
         s.handshake(); s.exchange()
@@ -57,8 +71,11 @@ import Testing
         // A lower threshold set from outside applies.
         var q = Scenario()
         q.handshake(); q.exchange(); q.wait(20)
+        var z = q
         q.s([.rst, .ack], seq: q.sisn + 1, ack: q.cisn + 1)
         #expect(try q.analyze().kinds() == ["tcp.reset.abort"])
+        z.s([.rst, .ack], seq: z.sisn + 1, ack: z.cisn + 1, id: 0)
+        #expect(try z.analyze().kinds() == ["tcp.reset.abort"])
         #expect(try q.analyze { $0.thresholds.idleResetSeconds = 10 }.kinds() == ["tcp.reset.after-idle"])
     }
 

@@ -44,11 +44,15 @@ struct Scenario {
                   payload: Array(repeating: 0x41, count: payload), ttl: ttl ?? clientTTL))
     }
     mutating func s(_ flags: TCPFlags, seq: UInt32? = nil, ack: UInt32 = 0, payload: Int = 0, window: UInt16 = 65160,
-                    ttl: UInt8? = nil, mac: UInt64? = nil) {
+                    ttl: UInt8? = nil, mac: UInt64? = nil, id: UInt16? = nil) {
         add(B.tcp(server, sport, client, cport, flags: flags, seq: seq ?? sisn, ack: ack, window: window,
                   options: flags.contains(.syn) ? [.mss(1460), .sackPermitted, .windowScale(7)] : [],
-                  payload: Array(repeating: 0x42, count: payload), ttl: ttl ?? serverTTL), fromClient: false, mac: mac)
+                  payload: Array(repeating: 0x42, count: payload), ttl: ttl ?? serverTTL, id: id ?? serverID), fromClient: false, mac: mac)
+        if serverIDStep != 0, id == nil { serverID &+= serverIDStep }
     }
+    /// The server's IPv4 ID and how it steps per packet (0: constant, as most tests need).
+    var serverID: UInt16 = 1
+    var serverIDStep: UInt16 = 0
 
     /// SYN, SYN-ACK, ACK.
     mutating func handshake() {
