@@ -43,22 +43,35 @@ struct JSONWriter {
     /// Starts an element of the current array.
     mutating func element() { separator() }
 
+    /// Swift strings are valid UTF-8, so bytes are copied as they are except the ones JSON (and
+    /// JavaScript: U+2028, U+2029) must not see raw.
     mutating func string(_ s: String) {
         bytes.append(0x22)
-        for u in s.unicodeScalars {
-            switch u.value {
-            case 0x22: raw("\\\"")
-            case 0x5c: raw("\\\\")
-            case 0x0a: raw("\\n")
-            case 0x0d: raw("\\r")
-            case 0x09: raw("\\t")
-            case 0..<0x20, 0x7f, 0x2028, 0x2029:
-                let h = String(u.value, radix: 16)
-                raw("\\u" + String(repeating: "0", count: 4 - h.count) + h)
+        var utf8 = s.utf8.makeIterator()
+        var pending: (UInt8, UInt8)? = nil
+        while let b = utf8.next() {
+            if let (p0, p1) = pending {
+                pending = nil
+                if p0 == 0xe2 && p1 == 0x80 && (b == 0xa8 || b == 0xa9) { raw(b == 0xa8 ? "\\u2028" : "\\u2029"); continue }
+                bytes.append(p0); bytes.append(p1)
+            }
+            switch b {
+            case 0x22: bytes.append(0x5c); bytes.append(0x22)
+            case 0x5c: bytes.append(0x5c); bytes.append(0x5c)
+            case 0x0a: bytes.append(0x5c); bytes.append(0x6e)
+            case 0x0d: bytes.append(0x5c); bytes.append(0x72)
+            case 0x09: bytes.append(0x5c); bytes.append(0x74)
+            case 0..<0x20, 0x7f:
+                let hex: [UInt8] = Array("0123456789abcdef".utf8)
+                bytes.append(contentsOf: [0x5c, 0x75, 0x30, 0x30, hex[Int(b >> 4)], hex[Int(b & 15)]])
+            case 0xe2:
+                // Possibly U+2028 / U+2029 (E2 80 A8 / A9): look at the next two bytes first.
+                if let b1 = utf8.next() { pending = (b, b1) } else { bytes.append(b) }
             default:
-                bytes.append(contentsOf: String(u).utf8)
+                bytes.append(b)
             }
         }
+        if let (p0, p1) = pending { bytes.append(p0); bytes.append(p1) }
         bytes.append(0x22)
     }
     mutating func int<I: BinaryInteger>(_ v: I) { raw(String(v)) }

@@ -87,13 +87,13 @@ struct Analyze: ParsableCommand {
         report.findings.removeAll { $0.severity < minSeverity }
         report.summary = Summary(findings: report.findings)
         report.summary.suppressed = suppressed
-        let text = format == .json ? JSONReport.render(report) : TextReport.render(report)
+        let data = format == .json ? Data(JSONReport.bytes(report)) : Data(TextReport.render(report).utf8)
         if let output {
-            do { try Data(text.utf8).write(to: URL(fileURLWithPath: output)) } catch {
+            do { try data.write(to: URL(fileURLWithPath: output)) } catch {
                 throw CaptureError.unreadable(output, "cannot write the report: \(error.localizedDescription)")
             }
         } else {
-            FileHandle.standardOutput.write(Data(text.utf8))
+            FileHandle.standardOutput.write(data)
         }
         if let failOn, report.findings.contains(where: { $0.severity >= failOn }) { throw ExitCode(1) }
     }
