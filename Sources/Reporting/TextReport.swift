@@ -6,7 +6,7 @@ public enum TextReport {
     public static func render(_ r: Report) -> String {
         var out = ""
         let c = r.capture
-        out += "flowdoctor \(r.generator.version) — capture summary\n\n"
+        out += "flowdoctor \(r.generator.version) — diagnosis\n\n"
         for f in c.files {
             let cut = f.truncated ? "  TRUNCATED: \(TextEscape.line(f.readError ?? "file ends mid-packet"))" : ""
             out += "  file       \(TextEscape.line(f.path)) (\(f.format), \(f.linkType), snaplen \(f.snapshotLength), \(f.packets) packets)\(cut)\n"
