@@ -7,6 +7,7 @@ public struct Diagnoser: Sendable {
     public let thresholds: Thresholds
     let handshake: HandshakeDetector
     let resets: ResetDetector
+    let windows: WindowDetector
     public private(set) var findings: [Finding] = []
     var perGroup: [GroupKey: Int] = [:]
     var lastGroup: GroupKey?
@@ -32,6 +33,7 @@ public struct Diagnoser: Sendable {
         self.thresholds = thresholds
         handshake = HandshakeDetector(thresholds: thresholds)
         resets = ResetDetector(thresholds: thresholds)
+        windows = WindowDetector(thresholds: thresholds)
     }
 
     /// One finalised flow; `now` is the capture time at which it was finalised.
@@ -41,6 +43,7 @@ public struct Diagnoser: Sendable {
         var kinds = handshake.kinds(f, outcome: outcome)
         let resetKind = resets.kind(f, outcome: outcome)
         if let k = resetKind { kinds.append(k) }
+        if let k = windows.kind(f) { kinds.append(k) }
         // Findings are built only while their group is under the cap: a flood costs counters.
         kinds.forEach { k in
             let g = GroupKey(kind: k, server: f.serverAddress)
@@ -52,7 +55,11 @@ public struct Diagnoser: Sendable {
             }
             lastGroupCount = n + 1
             guard n < thresholds.maxFindingsPerGroup else { return }
-            findings.append(k == resetKind ? resets.finding(k, f) : handshake.finding(k, f))
+            switch k {
+            case resetKind: findings.append(resets.finding(k, f))
+            case .zeroWindow: findings.append(windows.finding(f))
+            default: findings.append(handshake.finding(k, f))
+            }
         }
         account(f, outcome: outcome, kinds: kinds)
         if flowEntries.count < thresholds.maxReportedFlows {
@@ -203,6 +210,8 @@ public struct FlowEntry: Codable, Sendable {
     public var handshakeRTTms: Double?
     public var roleGuessed: Bool
     public var findings: [String]
+    /// Wireshark-compatible: segments advertising a zero window (tcp.analysis.zero_window).
+    public var zeroWindow: UInt32
 
     init(_ f: Flow, outcome: HandshakeOutcome, findings: [FindingKind]) {
         let r = FlowFacts.ref(f)
@@ -218,5 +227,6 @@ public struct FlowEntry: Codable, Sendable {
         handshakeRTTms = f.handshakeRTT.map(FlowFacts.ms)
         roleGuessed = f.roleGuessed
         self.findings = findings.map(\.rawValue)
+        zeroWindow = f.client.zeroWindowAds &+ f.server.zeroWindowAds
     }
 }

@@ -24,19 +24,20 @@ public enum HandshakeOutcome: String, Sendable, Codable, CaseIterable {
 
 /// The few kinds one flow can raise, without a heap allocation per flow.
 public struct FlowKinds: Sequence, Sendable {
-    var a: FindingKind?, b: FindingKind?, c: FindingKind?
+    var a: FindingKind?, b: FindingKind?, c: FindingKind?, d: FindingKind?
     public init() {}
     public mutating func append(_ k: FindingKind) {
-        if a == nil { a = k } else if b == nil { b = k } else { c = k }
+        if a == nil { a = k } else if b == nil { b = k } else if c == nil { c = k } else { d = k }
     }
     public var isEmpty: Bool { a == nil }
-    public func makeIterator() -> IndexingIterator<[FindingKind]> { [a, b, c].compactMap { $0 }.makeIterator() }
+    public func makeIterator() -> IndexingIterator<[FindingKind]> { array.makeIterator() }
     public func forEach(_ body: (FindingKind) -> Void) {
         if let a { body(a) }
         if let b { body(b) }
         if let c { body(c) }
+        if let d { body(d) }
     }
-    public var array: [FindingKind] { [a, b, c].compactMap { $0 } }
+    public var array: [FindingKind] { [a, b, c, d].compactMap { $0 } }
 }
 
 /// The handshake failures of DESIGN.md §3 (tcp.handshake.*), judged at the end of each flow.

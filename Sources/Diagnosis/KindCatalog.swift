@@ -479,11 +479,14 @@ public enum KindCatalog {
                     windows show up as slow transfers or hangs.
                     """,
                 detection: """
-                    A segment without SYN, FIN or RST whose window, after scaling, is 0. Consecutive zero windows \
-                    from one side form one episode, ended by a window update or by the end of the flow. Reported \
-                    per flow and receiving side with the number of episodes, the total and longest duration and \
-                    the probes the sender made; those probes (including Linux's 0-byte ones) are not counted as \
-                    retransmissions or duplicate ACKs.
+                    A segment without SYN, FIN or RST that advertises a window of 0 (Wireshark's \
+                    tcp.analysis.zero_window rule; the per-flow zeroWindow counter matches tshark on the \
+                    reference corpus). The window stays closed until that side offers room again, or to the end of \
+                    the flow. Reported once per flow, naming the side that closed it, when it stayed closed \
+                    zeroWindowMinSeconds (default 0.5 s) in all or closed zeroWindowMinAdvertisements (default 10) \
+                    times; a brief closure is flow control doing its job. Evidence: advertisements, total and \
+                    longest closed time, whether it was still closed at the end, and the probes the peer sent (one \
+                    byte of new data, or Linux's empty segment one below the next sequence number).
                     """,
                 causes: [
                     "the receiving application is slow or blocked (CPU, disk I/O, GC pause, lock contention)",

@@ -7,6 +7,9 @@ public struct Thresholds: Sendable, Codable, Equatable {
     /// A server with this many half-open attempts from at least `synFloodMinSources` sources is flooded.
     public var synFloodMinHalfOpen = 100
     public var synFloodMinSources = 20
+    /// A receive window closed this long in all, or this many times, is tcp.zero-window.
+    public var zeroWindowMinSeconds = 0.5
+    public var zeroWindowMinAdvertisements = 10
     /// Detailed findings kept per (kind, server address); the rest are counted.
     public var maxFindingsPerGroup = 20
     /// Flows listed in the report (the first ones); the rest are counted in limits.

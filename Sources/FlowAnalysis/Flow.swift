@@ -35,6 +35,14 @@ public struct TCPPeer: Sendable {
     public var finTime: Int64 = 0
     public var firstDataFrame: UInt64 = 0
     public var lastTime: Int64 = 0
+    // Zero windows this endpoint advertised (Wireshark's tcp.analysis.zero_window rule).
+    public var zeroWindowClosedSince: Int64 = 0
+    public var zeroWindowTotal: Int64 = 0
+    public var zeroWindowLongest: Int64 = 0
+    public var zeroWindowFirstFrame: UInt64 = 0
+    public var zeroWindowAds: UInt32 = 0
+    /// Zero-window probes the peer sent while this endpoint's window was closed.
+    public var zeroWindowProbes: UInt32 = 0
     public var packets: UInt32 = 0
     /// FINs sent (the first one's frame and time above).
     public var finCount: UInt32 = 0
@@ -60,6 +68,7 @@ public struct TCPPeer: Sendable {
     public var isnChanged = false
     public var macVaries = false
     public var ipIDSeen = false
+    public var zeroWindowOpen: Bool { zeroWindowClosedSince != 0 }
 
     public init() {}
     public var sentSYN: Bool { !syns.isEmpty }

@@ -26,6 +26,16 @@ extension Flow {
         // History first: its letters describe the packet as it arrived.
         recordHistory(flags: flags, seq: seq, payload: payload, window: window, fromClient: fromClient)
 
+        // Zero-window probes into a closed window: one byte of new data (Wireshark's rule), or
+        // Linux's empty segment one below the next sequence number.
+        if payload <= 1, !isRST, !isSYN {
+            let senderNext = fromClient ? client.highestSeqEnd : server.highestSeqEnd
+            let isProbe = payload == 1 || senderNext.map { seq + 1 == $0 } ?? false
+            if isProbe {
+                if fromClient, server.zeroWindowClosedSince != 0 { server.zeroWindowProbes &+= 1 }
+                else if !fromClient, client.zeroWindowClosedSince != 0 { client.zeroWindowProbes &+= 1 }
+            }
+        }
         var effects = SegmentEffects()
         if fromClient {
             client.take(flags: flags, seq: seq, ack: ack, window: window, payload: payload, options: options, ttl: ttl,
@@ -172,6 +182,17 @@ extension TCPPeer {
             if highestAck.map({ $0 < ack }) ?? true { highestAck = ack }
             self.window = window
         }
+        // Wireshark's rule: window 0 on a segment that is not SYN, FIN or RST. The window
+        // reopens with the next segment from this side that offers room.
+        if window == 0 && !isSYN && !isRST && !flags.contains(.fin) {
+            zeroWindowAds &+= 1
+            if zeroWindowClosedSince == 0 {
+                zeroWindowClosedSince = time
+                if zeroWindowFirstFrame == 0 { zeroWindowFirstFrame = frame }
+            }
+        } else if window > 0 && !isRST && zeroWindowClosedSince != 0 {
+            closeZeroWindow(at: time)
+        }
         if flags.contains(.fin) {
             if finCount == 0 { finFrame = frame; finTime = time }
             finCount &+= 1
@@ -180,6 +201,13 @@ extension TCPPeer {
         if fromClient, !handshakeDone, !isSYN, !isRST, hasACK, peerSentSYN, let sisn = peerISN, ack == sisn + 1 {
             effects.completesHandshake = true
         }
+    }
+
+    mutating func closeZeroWindow(at time: Int64) {
+        let d = max(time &- zeroWindowClosedSince, 0)
+        zeroWindowTotal &+= d
+        zeroWindowLongest = max(zeroWindowLongest, d)
+        zeroWindowClosedSince = 0
     }
 
     mutating func fingerprint(ttl: UInt8, ipID: UInt16?, mac: MACAddress?) {

@@ -160,6 +160,7 @@ extension JSONWriter {
         field("serverBytes", f.serverBytes)
         field("serverPackets", f.serverPackets)
         field("transport", f.transport)
+        field("zeroWindow", f.zeroWindow)
         endObject()
     }
 
@@ -239,6 +240,8 @@ extension JSONWriter {
         field("idleResetSeconds", t.idleResetSeconds); field("maxFindingsPerGroup", t.maxFindingsPerGroup)
         field("maxReportedFlows", t.maxReportedFlows); field("synFloodMinHalfOpen", t.synFloodMinHalfOpen)
         field("synFloodMinSources", t.synFloodMinSources); field("synTimeoutSeconds", t.synTimeoutSeconds)
+        field("zeroWindowMinAdvertisements", t.zeroWindowMinAdvertisements)
+        field("zeroWindowMinSeconds", t.zeroWindowMinSeconds)
         endObject()
         endObject()
     }

@@ -71,3 +71,28 @@ struct ZeekConformanceTests {
         #expect(got == c.ours, "Zeek: \(c.zeek) — \(c.why)")
     }
 }
+
+/// Wireshark-compatible counters agree with tshark on every corpus capture.
+@Suite("tshark counters", .enabled(if: corpusDirectory != nil, "needs ../shared/corpus"))
+struct TsharkCounterTests {
+    struct Row: Sendable, CustomTestStringConvertible {
+        let file: String
+        let zeroWindow: Int
+        var testDescription: String { file }
+    }
+
+    static func rows() -> [Row] {
+        guard let dir = corpusDirectory,
+              let text = try? String(contentsOf: dir.appendingPathComponent("tshark-reference.tsv"), encoding: .utf8) else { return [] }
+        let lines = text.split(separator: "\n").map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
+        guard let h = lines.first, let f = h.firstIndex(of: "file"), let z = h.firstIndex(of: "zero_window") else { return [] }
+        return lines.dropFirst().compactMap { r in r.count > max(f, z) ? Int(r[z]).map { Row(file: r[f], zeroWindow: $0) } : nil }
+    }
+
+    @Test("tcp.analysis.zero_window", arguments: rows())
+    func zeroWindow(_ row: Row) throws {
+        let r = try OfflineAnalysis.run(paths: [corpusDirectory!.appendingPathComponent(row.file).path])
+        #expect(r.limits.flowsOmittedFromReport == 0)
+        #expect(r.flows.reduce(0) { $0 + Int($1.zeroWindow) } == row.zeroWindow)
+    }
+}
