@@ -22,7 +22,8 @@ public struct Diagnoser: Sendable {
     public private(set) var flowEntries: [FlowEntry] = []
     public private(set) var flowsOmitted = 0
     public private(set) var flowCount = 0
-    var floods: [Int: FloodStats] = [:]
+    /// Half-open attempts per service, parallel to `serviceStats` (nil until the first one).
+    var floods: [FloodStats?] = []
 
     static let maxServices = 65_536
 
@@ -80,20 +81,22 @@ public struct Diagnoser: Sendable {
             serviceIndex[key] = i
             serviceKeys.append(key)
             serviceStats.append(ServiceStats())
+            floods.append(nil)
         }
         lastService = (key, i)
         serviceStats[i].add(f, outcome: outcome, kinds: kinds)
         // Half-open: unanswered or unACKed, including attempts the capture ended too soon to judge.
         if outcome == .unanswered || outcome == .incomplete || (outcome == .pending && f.isTCP) {
-            floods[i, default: FloodStats()].add(f.clientAddress, time: f.firstTime)
+            if floods[i] == nil { floods[i] = FloodStats() }
+            floods[i]!.add(f.clientAddress, time: f.firstTime)
         }
     }
 
     /// Closes the diagnosis: aggregate findings (SYN floods) and the services table.
     public func finish() -> (findings: [Finding], services: [ServiceSummary], flows: [FlowEntry], suppressed: [FindingKind: Int]) {
         var out = findings
-        for (i, fl) in floods.sorted(by: { $0.key < $1.key })
-        where fl.halfOpen >= thresholds.synFloodMinHalfOpen && fl.sourceCount >= thresholds.synFloodMinSources {
+        for (i, fl) in floods.enumerated() {
+            guard let fl, fl.halfOpen >= thresholds.synFloodMinHalfOpen, fl.sourceCount >= thresholds.synFloodMinSources else { continue }
             out.append(fl.finding(serviceKeys[i]))
         }
         // Findings counted but not kept, by kind: what each (kind, server) group had over the cap.

@@ -46,6 +46,16 @@ struct JSONWriter {
     /// Swift strings are valid UTF-8, so bytes are copied as they are except the ones JSON (and
     /// JavaScript: U+2028, U+2029) must not see raw.
     mutating func string(_ s: String) {
+        // Most strings (keys, addresses, kinds) need no escaping: copy them in one go.
+        var s = s
+        let plain: Bool? = s.withUTF8 { buf in
+            for b in buf where b < 0x20 || b == 0x22 || b == 0x5c || b == 0x7f || b == 0xe2 { return false }
+            bytes.append(0x22)
+            bytes.append(contentsOf: buf)
+            bytes.append(0x22)
+            return true
+        }
+        if plain == true { return }
         bytes.append(0x22)
         var utf8 = s.utf8.makeIterator()
         var pending: (UInt8, UInt8)? = nil
