@@ -21,6 +21,8 @@ public struct Analyzer {
     /// 1-based frame number of the packet being processed, as Wireshark counts frames.
     public private(set) var frameNumber: UInt64 = 0
     public private(set) var flows: FlowTable
+    /// Attempts that have sent only SYNs so far (see HalfOpen).
+    public private(set) var halfOpen: SlotTable<HalfOpen>
     /// Receives every flow as it is finalised (closed and lingered, idle, evicted, reused, or at
     /// the end), with the capture time of that moment. Called with the flow still in place.
     public var onFinished: (Flow, _ now: Int64) -> Void
@@ -33,7 +35,11 @@ public struct Analyzer {
         self.config = config
         self.onFinished = onFinished
         flows = FlowTable(capacity: config.maxFlows)
+        halfOpen = SlotTable(capacity: config.maxFlows)
     }
+
+    /// Flows finalised early because a table was full.
+    public var flowsEvicted: UInt64 { flows.evicted &+ halfOpen.evicted }
 
     /// Processes one frame. `matched` is false when a BPF filter rejected it: it still counts as a
     /// frame (numbers stay aligned with Wireshark) but is not analysed.
@@ -56,10 +62,19 @@ public struct Analyzer {
         if now >= nextSweep { sweep() }
     }
 
-    /// Finalises every flow (end of capture).
+    /// Finalises every flow (end of capture), in the order the flows began.
     public mutating func finish() {
         let sink = onFinished, end = now
-        flows.drain { sink($0, end) }
+        var order: [(frame: UInt64, full: Bool, slot: Int32)] = []
+        order.reserveCapacity(flows.count + halfOpen.count)
+        for s in flows.liveSlots { order.append((flows.slots[Int(s)].firstFrame, true, s)) }
+        for s in halfOpen.liveSlots { order.append((halfOpen.slots[Int(s)].firstFrame, false, s)) }
+        order.sort { $0.frame < $1.frame }
+        for o in order {
+            if o.full { sink(flows.slots[Int(o.slot)], end) } else { sink(halfOpen.slots[Int(o.slot)].flow(), end) }
+        }
+        flows.reset()
+        halfOpen.reset()
     }
 
     mutating func sweep() {
@@ -67,6 +82,7 @@ public struct Analyzer {
         let long = now &- config.idleTimeout, short = now &- config.shortTimeout
         let sink = onFinished, at = now
         flows.expire(idleBefore: long) { sink($0, at) }
+        halfOpen.expire(idleBefore: short) { sink($0.flow(), at) }
         // Closed and never-established flows go sooner; scan only when there are many.
         if flows.count > 4096 {
             var gone: [Int32] = []
@@ -84,6 +100,27 @@ public struct Analyzer {
         let (key, fromLow) = FlowKey.make(src, t.sourcePort, dst, t.destinationPort, .tcp)
         let isSYN = flags.contains(.syn) && !flags.contains(.ack)
         var slot = flows.find(key)
+        if slot == nil, let h = halfOpen.find(key) {
+            let attempt = halfOpen.slots[Int(h)]
+            if isSYN, fromLow == attempt.clientIsLow, t.sequence == attempt.isn {
+                // A retry of the attempt, or the capture's copy of the last SYN.
+                if time &- attempt.syns.lastTime < Flow.synCopyWindow { halfOpen.slots[Int(h)].duplicateSYNs &+= 1 }
+                else { halfOpen.slots[Int(h)].syns.add(frame: frameNumber, time: time) }
+                return
+            }
+            slot = promote(h)
+        }
+        if slot == nil, isSYN {
+            let o = t.options.summary
+            var first = EventList()
+            first.add(frame: frameNumber, time: time)
+            let sink = onFinished
+            _ = halfOpen.insert(HalfOpen(key: key, clientIsLow: fromLow, isn: t.sequence, syns: first, mss: o.mss,
+                                         windowScale: o.windowScale, window: t.window, ttl: p.hopLimit ?? 0,
+                                         ipID: p.ipv4?.identification, mac: p.sourceMAC),
+                                key: key, now: now, evict: { sink($0.flow(), $1) })
+            return
+        }
         if let s = slot, isSYN, startsNewConnection(flows.slots[Int(s)], fromLow: fromLow, seq: t.sequence, time: time) {
             onFinished(flows.slots[Int(s)], now)
             flows.discard(s)
@@ -105,8 +142,8 @@ public struct Analyzer {
                 clientIsLow = !lowIsServer
                 guessed = true
             }
-            s = flows.insert(key: key, clientIsLow: clientIsLow, roleGuessed: guessed, midstream: !flags.contains(.syn),
-                             time: time, frame: frameNumber, now: now, evict: onFinished)
+            s = flows.insert(Flow(key: key, clientIsLow: clientIsLow, roleGuessed: guessed, midstream: !flags.contains(.syn),
+                                  time: time, frame: frameNumber), key: key, now: now, evict: onFinished)
         }
         let frame = frameNumber
         let fromClient = fromLow == flows.slots[Int(s)].clientIsLow
@@ -120,6 +157,13 @@ public struct Analyzer {
         flows.slots[Int(s)].update(fromClient: fromClient, flags: flags, seq: t.sequence, ack: t.acknowledgment,
                                    window: t.window, payload: wirePayload, options: opts, ttl: ttl, ipID: ipID,
                                    mac: mac, time: time, frame: frame)
+    }
+
+    /// Turns a half-open attempt into a full flow (something other than its SYN arrived).
+    mutating func promote(_ h: Int32) -> Int32 {
+        let f = halfOpen.slots[Int(h)].flow()
+        halfOpen.discard(h)
+        return flows.insert(f, key: f.key, now: now, evict: onFinished)
     }
 
     /// A SYN on a known 4-tuple: a retry of the same attempt, or a new connection (port reuse)?
@@ -140,8 +184,8 @@ public struct Analyzer {
         if let x = flows.find(key) { s = x } else {
             // The first sender is the client, unless it sends from a well-known port to a high one.
             let senderIsServer = u.sourcePort < 1024 && u.destinationPort >= 1024
-            s = flows.insert(key: key, clientIsLow: senderIsServer ? !fromLow : fromLow, roleGuessed: senderIsServer,
-                             midstream: false, time: time, frame: frameNumber, now: now, evict: onFinished)
+            s = flows.insert(Flow(key: key, clientIsLow: senderIsServer ? !fromLow : fromLow, roleGuessed: senderIsServer,
+                                  midstream: false, time: time, frame: frameNumber), key: key, now: now, evict: onFinished)
         }
         let fromClient = fromLow == flows.slots[Int(s)].clientIsLow
         flows.slots[Int(s)].updateDatagram(fromClient: fromClient, payload: u.payload.count, time: time, frame: frameNumber)
@@ -152,7 +196,7 @@ public struct Analyzer {
     mutating func icmpError(_ q: QuotedPacket, v6: Bool, type: UInt8, code: UInt8, mtu: UInt32, from: IPAddress, _ time: Int64) {
         guard let sp = q.sourcePort, let dp = q.destinationPort else { return }
         let (key, quotedFromLow) = FlowKey.make(q.source, sp, q.destination, dp, q.proto)
-        guard let s = flows.find(key) else { return }
+        guard let s = flows.find(key) ?? halfOpen.find(key).map({ promote($0) }) else { return }
         let aboutClient = quotedFromLow == flows.slots[Int(s)].clientIsLow
         let info = ICMPErrorInfo(frame: frameNumber, time: time, v6: v6, type: type, code: code, reporter: from, mtu: mtu,
                                  aboutClientPacket: aboutClient, quotedSYN: q.tcpFlags.map { $0.contains(.syn) && !$0.contains(.ack) } ?? false)

@@ -1,13 +1,24 @@
 import PacketDecoding
 
-/// Flows in one array, an open-addressing index over them, and a free list (gopacket's
-/// StreamPool shape). Bounded: at `capacity` the oldest-inserted live flow is finalised to make
+/// What a slot table stores: something keyed by a flow key, with times for expiry.
+public protocol TableEntry: Sendable {
+    var key: FlowKey { get }
+    var lastTime: Int64 { get }
+    var firstFrame: UInt64 { get }
+}
+
+extension Flow: TableEntry {}
+
+public typealias FlowTable = SlotTable<Flow>
+
+/// Entries in one array, an open-addressing index over them, and a free list (gopacket's
+/// StreamPool shape). Bounded: at `capacity` the oldest-inserted live entry is finalised to make
 /// room. The index is keyed by the key's precomputed symmetric hash: Swift's Dictionary spent
 /// most of a SYN flood hashing (SipHash) and probing.
-public struct FlowTable: Sendable {
+public struct SlotTable<Entry: TableEntry>: Sendable {
     public let capacity: Int
     var index = FlowIndex()
-    public internal(set) var slots: ContiguousArray<Flow> = []
+    public internal(set) var slots: ContiguousArray<Entry> = []
     var live: ContiguousArray<Bool> = []
     var free: [Int32] = []
     /// Insertion ring for eviction: (generation << 32 | slot) in the order flows were created;
@@ -38,20 +49,20 @@ public struct FlowTable: Sendable {
         return s
     }
 
-    /// Inserts a new flow, built in its slot; when full, the oldest flow is first finalised
+    /// Inserts a new entry, built in its slot; when full, the oldest entry is first finalised
     /// through `evict`.
-    public mutating func insert(key: FlowKey, clientIsLow: Bool, roleGuessed: Bool, midstream: Bool, time: Int64,
-                                frame: UInt64, now: Int64, evict: (Flow, Int64) -> Void) -> Int32 {
+    public mutating func insert(_ make: @autoclosure () -> Entry, key: FlowKey, now: Int64,
+                                evict: (Entry, Int64) -> Void) -> Int32 {
         if index.count >= capacity { evictOldest(now: now, evict) }
         let s: Int32
         if let x = free.popLast() {
             s = x
-            slots[Int(s)] = Flow(key: key, clientIsLow: clientIsLow, roleGuessed: roleGuessed, midstream: midstream, time: time, frame: frame)
+            slots[Int(s)] = make()
             live[Int(s)] = true
             generation[Int(s)] &+= 1
         } else {
             s = Int32(slots.count)
-            slots.append(Flow(key: key, clientIsLow: clientIsLow, roleGuessed: roleGuessed, midstream: midstream, time: time, frame: frame))
+            slots.append(make())
             live.append(true)
             generation.append(0)
         }
@@ -63,9 +74,9 @@ public struct FlowTable: Sendable {
         return s
     }
 
-    /// Removes a flow and returns it.
+    /// Removes an entry and returns it.
     @discardableResult
-    public mutating func remove(_ s: Int32) -> Flow {
+    public mutating func remove(_ s: Int32) -> Entry {
         let f = slots[Int(s)]
         discard(s)
         return f
@@ -85,7 +96,7 @@ public struct FlowTable: Sendable {
         return live[Int(s)] && entry(s) == e ? s : nil
     }
 
-    mutating func evictOldest(now: Int64, _ evict: (Flow, Int64) -> Void) {
+    mutating func evictOldest(now: Int64, _ evict: (Entry, Int64) -> Void) {
         while ringHead < ring.count {
             let e = ring[ringHead]
             ringHead += 1
@@ -108,7 +119,7 @@ public struct FlowTable: Sendable {
 
     /// Finalises every flow whose last packet is older than `before`, oldest first, and
     /// forgets ring entries of removed flows as it goes.
-    public mutating func expire(idleBefore before: Int64, _ body: (Flow) -> Void) {
+    public mutating func expire(idleBefore before: Int64, _ body: (Entry) -> Void) {
         var expired: [Int32] = []
         for (i, f) in slots.enumerated() where live[i] && f.lastTime < before { expired.append(Int32(i)) }
         expired.sort { slots[Int($0)].firstFrame < slots[Int($1)].firstFrame }
@@ -119,12 +130,20 @@ public struct FlowTable: Sendable {
         }
     }
 
-    /// Every live flow, in the order they were created, and the table emptied. No sorting and
+    /// Every live entry, in the order they were inserted, and the table emptied. No sorting and
     /// no index surgery: the table is rebuilt empty afterwards.
-    public mutating func drain(_ body: (Flow) -> Void) {
+    public mutating func drain(_ body: (Entry) -> Void) {
         for e in ring[ringHead...] {
             if let s = current(e) { body(slots[Int(s)]) }
         }
+        reset()
+    }
+
+    /// The live slots, in insertion order.
+    public var liveSlots: [Int32] { ring[ringHead...].compactMap { current($0) } }
+
+    /// Empties the table.
+    public mutating func reset() {
         index = FlowIndex()
         slots.removeAll()
         live.removeAll()
@@ -150,7 +169,7 @@ struct FlowIndex: Sendable {
     }
 
     @inline(__always)
-    func find(_ k: FlowKey, in slots: ContiguousArray<Flow>) -> Int32? {
+    func find<E: TableEntry>(_ k: FlowKey, in slots: ContiguousArray<E>) -> Int32? {
         let h = Self.hash32(k)
         var i = Int(h) & mask
         while true {
@@ -183,7 +202,7 @@ struct FlowIndex: Sendable {
         for e in old where e != 0 { place(e) }
     }
 
-    mutating func remove(_ k: FlowKey, in slots: ContiguousArray<Flow>) {
+    mutating func remove<E: TableEntry>(_ k: FlowKey, in slots: ContiguousArray<E>) {
         let h = Self.hash32(k)
         var i = Int(h) & mask
         while true {

@@ -4,7 +4,7 @@ extension Flow {
     /// One TCP segment. `fromClient` is its direction; `payload` its length on the wire.
     /// No TCP stack resends a SYN this fast; a copy within it is the capture seeing one packet
     /// twice (SPAN, several interfaces), not a retransmission.
-    static let synCopyWindow: Int64 = 50_000_000
+    public static let synCopyWindow: Int64 = 50_000_000
 
     mutating func update(fromClient: Bool, flags: TCPFlags, seq: SeqNum, ack: SeqNum, window: UInt16, payload: Int,
                          options: TCPOptionSummary, ttl: UInt8, ipID: UInt16?, mac: MACAddress?, time: Int64, frame: UInt64) {

@@ -58,7 +58,8 @@ public enum OfflineAnalysis {
         let diagnoser = diagnosis.value
         let stats = analyzer.stats
         let d = diagnoser.finish()
-        let limits = Limits(maxFlows: options.analyzer.maxFlows, peakFlows: analyzer.flows.peak, flowsEvicted: analyzer.flows.evicted,
+        let limits = Limits(maxFlows: options.analyzer.maxFlows, peakFlows: analyzer.flows.peak,
+                            peakHalfOpen: analyzer.halfOpen.peak, flowsEvicted: analyzer.flowsEvicted,
                             flows: diagnoser.flowCount, flowsOmittedFromReport: diagnoser.flowsOmitted,
                             servicesOmitted: diagnoser.servicesOmitted)
         return Report(generator: Generator(version: flowdoctorVersion, libpcap: libpcapVersion),

@@ -236,7 +236,8 @@ extension JSONWriter {
         let l = r.limits
         key("limits"); beginObject()
         field("flows", l.flows); field("flowsEvicted", l.flowsEvicted); field("flowsOmittedFromReport", l.flowsOmittedFromReport)
-        field("maxFlows", l.maxFlows); field("peakFlows", l.peakFlows); field("servicesOmitted", l.servicesOmitted)
+        field("maxFlows", l.maxFlows); field("peakFlows", l.peakFlows); field("peakHalfOpen", l.peakHalfOpen)
+        field("servicesOmitted", l.servicesOmitted)
         endObject()
         field("schema", r.schema)
         key("services"); beginArray(); for s in r.services { element(); service(s) }; endArray()

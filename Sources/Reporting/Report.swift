@@ -115,15 +115,19 @@ public struct CaptureSummary: Codable, Sendable {
 
 /// What the flow table's bounds did to this analysis (all zero on ordinary captures).
 public struct Limits: Codable, Sendable {
+    /// Each bound separately: flows, and attempts that sent only SYNs.
     public var maxFlows: Int
     public var peakFlows: Int
+    public var peakHalfOpen: Int
     /// Flows finalised early because the table was full.
     public var flowsEvicted: UInt64
     public var flows: Int
     public var flowsOmittedFromReport: Int
     public var servicesOmitted: Int
-    public init(maxFlows: Int, peakFlows: Int, flowsEvicted: UInt64, flows: Int, flowsOmittedFromReport: Int, servicesOmitted: Int) {
-        self.maxFlows = maxFlows; self.peakFlows = peakFlows; self.flowsEvicted = flowsEvicted; self.flows = flows
+    public init(maxFlows: Int, peakFlows: Int, peakHalfOpen: Int, flowsEvicted: UInt64, flows: Int, flowsOmittedFromReport: Int,
+                servicesOmitted: Int) {
+        self.maxFlows = maxFlows; self.peakFlows = peakFlows; self.peakHalfOpen = peakHalfOpen
+        self.flowsEvicted = flowsEvicted; self.flows = flows
         self.flowsOmittedFromReport = flowsOmittedFromReport; self.servicesOmitted = servicesOmitted
     }
 }

@@ -181,8 +181,9 @@ import Testing
         for i in 0..<1000 { s.cport = UInt16(2000 + i); s.c([.syn]) }
         s.end(after: 5)
         let r = try s.analyze { $0.analyzer.maxFlows = 100 }
-        #expect(r.limits.flowsEvicted == 901)
-        #expect(r.limits.peakFlows == 100)
+        #expect(r.limits.flowsEvicted == 900)
+        #expect(r.limits.peakHalfOpen == 100)
+        #expect(r.limits.peakFlows == 1)
         #expect(r.limits.flows == 1001)
     }
 }

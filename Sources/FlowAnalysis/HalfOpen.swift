@@ -1,0 +1,41 @@
+import PacketDecoding
+
+/// A connection attempt that has sent nothing but SYNs (one ISN). Kept in a small record of
+/// its own table until anything else arrives: in a SYN flood or a scan nearly every attempt stays
+/// this way, and a full flow slot for each would cost five times the memory traffic.
+public struct HalfOpen: TableEntry {
+    public var key: FlowKey
+    public var clientIsLow: Bool
+    public var isn: SeqNum
+    public var syns = EventList()
+    public var mss: UInt16?
+    public var windowScale: UInt8?
+    public var window: UInt16
+    public var ttl: UInt8
+    public var ipID: UInt16?
+    public var mac: MACAddress?
+    public var duplicateSYNs: UInt32 = 0
+
+    public var firstFrame: UInt64 { syns.firstFrame }
+    public var lastTime: Int64 { syns.lastTime }
+
+    /// The full flow this attempt amounts to: its first SYN replayed through the flow's own
+    /// update, then the retries' count, times and frames.
+    public func flow() -> Flow {
+        var f = Flow(key: key, clientIsLow: clientIsLow, roleGuessed: false, midstream: false,
+                     time: syns.firstTime, frame: syns.firstFrame)
+        var options = TCPOptionSummary()
+        options.mss = mss
+        options.windowScale = windowScale
+        f.update(fromClient: true, flags: [.syn], seq: isn, ack: SeqNum(0), window: window, payload: 0, options: options,
+                 ttl: ttl, ipID: ipID, mac: mac, time: syns.firstTime, frame: syns.firstFrame)
+        f.client.syns = syns
+        f.client.packets = syns.count
+        f.client.ttlPackets = syns.count
+        f.client.lastTime = syns.lastTime
+        f.lastTime = syns.lastTime
+        f.lastFrame = syns.lastFrame
+        f.duplicateSYNs = duplicateSYNs
+        return f
+    }
+}
