@@ -47,15 +47,7 @@ public struct Diagnoser: Sendable {
         if let k = windows.kind(f) { kinds.append(k) }
         // Findings are built only while their group is under the cap: a flood costs counters.
         kinds.forEach { k in
-            let g = GroupKey(kind: k, server: f.serverAddress)
-            let n: Int
-            if g == lastGroup { n = lastGroupCount } else {
-                if let lg = lastGroup { perGroup[lg] = lastGroupCount }
-                n = perGroup[g, default: 0]
-                lastGroup = g
-            }
-            lastGroupCount = n + 1
-            guard n < thresholds.maxFindingsPerGroup else { return }
+            guard countInGroup(k, server: f.serverAddress) < thresholds.maxFindingsPerGroup else { return }
             switch k {
             case resetKind: findings.append(resets.finding(k, f))
             case .zeroWindow: findings.append(windows.finding(f))
@@ -70,8 +62,57 @@ public struct Diagnoser: Sendable {
         }
     }
 
+    /// Counts one finding of `kind` against its (kind, server) group; returns the count before.
+    mutating func countInGroup(_ kind: FindingKind, server: IPAddress) -> Int {
+        let g = GroupKey(kind: kind, server: server)
+        let n: Int
+        if g == lastGroup { n = lastGroupCount } else {
+            if let lg = lastGroup { perGroup[lg] = lastGroupCount }
+            n = perGroup[g, default: 0]
+            lastGroup = g
+        }
+        lastGroupCount = n + 1
+        return n
+    }
+
+    func peekGroup(_ kind: FindingKind, server: IPAddress) -> Int {
+        let g = GroupKey(kind: kind, server: server)
+        return g == lastGroup ? lastGroupCount : perGroup[g, default: 0]
+    }
+
+    /// An attempt that sent only SYNs. Its one possible finding is tcp.handshake.unanswered;
+    /// when neither that finding nor its flow entry will be listed, it is counted without
+    /// building a full flow (a SYN flood is almost all of these).
+    public mutating func halfOpenEnded(_ h: HalfOpen, asOf now: Int64) {
+        let server = h.clientIsLow ? h.key.highAddress : h.key.lowAddress
+        let client = h.clientIsLow ? h.key.lowAddress : h.key.highAddress
+        let unanswered = h.syns.count > 1 || now &- h.syns.lastTime >= Int64(thresholds.synTimeoutSeconds * 1e9)
+        if flowEntries.count < thresholds.maxReportedFlows
+            || (unanswered && peekGroup(.handshakeUnanswered, server: server) < thresholds.maxFindingsPerGroup) {
+            flowEnded(h.flow(), asOf: now)
+            return
+        }
+        flowCount += 1
+        flowsOmitted += 1
+        var kinds = FlowKinds()
+        if unanswered {
+            kinds.append(.handshakeUnanswered)
+            _ = countInGroup(.handshakeUnanswered, server: server)
+        }
+        account(proto: .tcp, server: server, port: h.clientIsLow ? h.key.highPort : h.key.lowPort, client: client,
+                sentSYN: true, rtt: nil, firstFrame: h.firstFrame, firstTime: h.syns.firstTime,
+                outcome: unanswered ? .unanswered : .pending, kinds: kinds)
+    }
+
     mutating func account(_ f: Flow, outcome: HandshakeOutcome, kinds: FlowKinds) {
-        let key = ServiceKey(proto: f.key.proto, address: f.serverAddress, port: f.serverPort)
+        account(proto: f.key.proto, server: f.serverAddress, port: f.serverPort, client: f.clientAddress,
+                sentSYN: f.client.sentSYN, rtt: f.handshakeRTT, firstFrame: f.firstFrame, firstTime: f.firstTime,
+                outcome: outcome, kinds: kinds)
+    }
+
+    mutating func account(proto: IPProtocol, server: IPAddress, port: UInt16, client: IPAddress, sentSYN: Bool, rtt: Int64?,
+                          firstFrame: UInt64, firstTime: Int64, outcome: HandshakeOutcome, kinds: FlowKinds) {
+        let key = ServiceKey(proto: proto, address: server, port: port)
         let i: Int
         if let l = lastService, l.key == key { i = l.index }
         else if let x = serviceIndex[key] { i = x }
@@ -84,11 +125,11 @@ public struct Diagnoser: Sendable {
             floods.append(nil)
         }
         lastService = (key, i)
-        serviceStats[i].add(f, outcome: outcome, kinds: kinds)
+        serviceStats[i].add(client: client, sentSYN: sentSYN, rtt: rtt, firstFrame: firstFrame, outcome: outcome, kinds: kinds)
         // Half-open: unanswered or unACKed, including attempts the capture ended too soon to judge.
-        if outcome == .unanswered || outcome == .incomplete || (outcome == .pending && f.isTCP) {
+        if outcome == .unanswered || outcome == .incomplete || (outcome == .pending && proto == .tcp) {
             if floods[i] == nil { floods[i] = FloodStats() }
-            floods[i]!.add(f.clientAddress, time: f.firstTime)
+            floods[i]!.add(client, time: firstTime)
         }
     }
 
@@ -129,18 +170,19 @@ struct ServiceStats: Sendable {
     static let maxSamples = 4096
     static let maxClients = 4096
 
-    mutating func add(_ f: Flow, outcome: HandshakeOutcome, kinds: FlowKinds) {
+    mutating func add(client: IPAddress, sentSYN: Bool, rtt: Int64?, firstFrame: UInt64, outcome: HandshakeOutcome,
+                      kinds: FlowKinds) {
         flows += 1
-        if clients.count < Self.maxClients { clients.insert(f.clientAddress) }
-        if f.client.sentSYN { attempts += 1 }
+        if clients.count < Self.maxClients { clients.insert(client) }
+        if sentSYN { attempts += 1 }
         switch outcome {
-        case .established: if f.client.sentSYN { established += 1 }
+        case .established: if sentSYN { established += 1 }
         case .unanswered, .refused, .unreachable, .incomplete: failed[outcome.ordinal] += 1
         default: break
         }
-        if let rtt = f.handshakeRTT, outcome == .established {
+        if let rtt, outcome == .established {
             if rtts.count < Self.maxSamples { rtts.append(rtt) }
-            else { rtts[Int(truncatingIfNeeded: f.firstFrame) % Self.maxSamples] = rtt }
+            else { rtts[Int(truncatingIfNeeded: firstFrame) % Self.maxSamples] = rtt }
         }
         kinds.forEach { k in
             switch k {

@@ -26,14 +26,18 @@ public struct Analyzer {
     /// Receives every flow as it is finalised (closed and lingered, idle, evicted, reused, or at
     /// the end), with the capture time of that moment. Called with the flow still in place.
     public var onFinished: (Flow, _ now: Int64) -> Void
+    /// Receives attempts that never sent more than SYNs; by default they become flows.
+    public var onHalfOpenFinished: (HalfOpen, _ now: Int64) -> Void
     /// ICMP errors that quote no known flow (for the ICMP detectors).
     public private(set) var now: Int64 = 0
     var nextSweep: Int64 = .min
     static let sweepInterval: Int64 = 60 * 1_000_000_000
 
-    public init(config: AnalyzerConfig = AnalyzerConfig(), onFinished: @escaping (Flow, _ now: Int64) -> Void = { _, _ in }) {
+    public init(config: AnalyzerConfig = AnalyzerConfig(), onFinished: @escaping (Flow, _ now: Int64) -> Void = { _, _ in },
+                onHalfOpenFinished: ((HalfOpen, _ now: Int64) -> Void)? = nil) {
         self.config = config
         self.onFinished = onFinished
+        self.onHalfOpenFinished = onHalfOpenFinished ?? { h, now in onFinished(h.flow(), now) }
         flows = FlowTable(capacity: config.maxFlows)
         halfOpen = SlotTable(capacity: config.maxFlows)
     }
@@ -64,14 +68,14 @@ public struct Analyzer {
 
     /// Finalises every flow (end of capture), in the order the flows began.
     public mutating func finish() {
-        let sink = onFinished, end = now
+        let sink = onFinished, halfSink = onHalfOpenFinished, end = now
         var order: [(frame: UInt64, full: Bool, slot: Int32)] = []
         order.reserveCapacity(flows.count + halfOpen.count)
         for s in flows.liveSlots { order.append((flows.slots[Int(s)].firstFrame, true, s)) }
         for s in halfOpen.liveSlots { order.append((halfOpen.slots[Int(s)].firstFrame, false, s)) }
         order.sort { $0.frame < $1.frame }
         for o in order {
-            if o.full { sink(flows.slots[Int(o.slot)], end) } else { sink(halfOpen.slots[Int(o.slot)].flow(), end) }
+            if o.full { sink(flows.slots[Int(o.slot)], end) } else { halfSink(halfOpen.slots[Int(o.slot)], end) }
         }
         flows.reset()
         halfOpen.reset()
@@ -80,9 +84,9 @@ public struct Analyzer {
     mutating func sweep() {
         nextSweep = now &+ Self.sweepInterval
         let long = now &- config.idleTimeout, short = now &- config.shortTimeout
-        let sink = onFinished, at = now
+        let sink = onFinished, halfSink = onHalfOpenFinished, at = now
         flows.expire(idleBefore: long) { sink($0, at) }
-        halfOpen.expire(idleBefore: short) { sink($0.flow(), at) }
+        halfOpen.expire(idleBefore: short) { halfSink($0, at) }
         // Closed and never-established flows go sooner; scan only when there are many.
         if flows.count > 4096 {
             var gone: [Int32] = []
@@ -114,11 +118,11 @@ public struct Analyzer {
             let o = t.options.summary
             var first = EventList()
             first.add(frame: frameNumber, time: time)
-            let sink = onFinished
+            let sink = onHalfOpenFinished
             _ = halfOpen.insert(HalfOpen(key: key, clientIsLow: fromLow, isn: t.sequence, syns: first, mss: o.mss,
                                          windowScale: o.windowScale, window: t.window, ttl: p.hopLimit ?? 0,
                                          ipID: p.ipv4?.identification, mac: p.sourceMAC),
-                                key: key, now: now, evict: { sink($0.flow(), $1) })
+                                key: key, now: now, evict: sink)
             return
         }
         if let s = slot, isSYN, startsNewConnection(flows.slots[Int(s)], fromLow: fromLow, seq: t.sequence, time: time) {

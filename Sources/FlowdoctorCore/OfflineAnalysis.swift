@@ -38,7 +38,9 @@ public enum OfflineAnalysis {
         }
         // The diagnoser lives in a box the analyzer's callback can reach.
         let diagnosis = DiagnosisBox(Diagnoser(thresholds: options.thresholds))
-        var analyzer = Analyzer(config: options.analyzer) { flow, now in diagnosis.value.flowEnded(flow, asOf: now) }
+        var analyzer = Analyzer(config: options.analyzer,
+                                onFinished: { flow, now in diagnosis.value.flowEnded(flow, asOf: now) },
+                                onHalfOpenFinished: { attempt, now in diagnosis.value.halfOpenEnded(attempt, asOf: now) })
         var summaries: [CaptureFile] = []
         for i in order {
             let f = files[i]
