@@ -8,6 +8,7 @@ public struct Diagnoser: Sendable {
     let handshake: HandshakeDetector
     let resets: ResetDetector
     let windows: WindowDetector
+    let retransmissions: RetransmissionDetector
     public private(set) var findings: [Finding] = []
     var perGroup: [GroupKey: Int] = [:]
     var lastGroup: GroupKey?
@@ -35,6 +36,7 @@ public struct Diagnoser: Sendable {
         handshake = HandshakeDetector(thresholds: thresholds)
         resets = ResetDetector(thresholds: thresholds)
         windows = WindowDetector(thresholds: thresholds)
+        retransmissions = RetransmissionDetector(thresholds: thresholds)
     }
 
     /// One finalised flow; `now` is the capture time at which it was finalised.
@@ -45,12 +47,14 @@ public struct Diagnoser: Sendable {
         let resetKind = resets.kind(f, outcome: outcome)
         if let k = resetKind { kinds.append(k) }
         if let k = windows.kind(f) { kinds.append(k) }
+        if let k = retransmissions.kind(f) { kinds.append(k) }
         // Findings are built only while their group is under the cap: a flood costs counters.
         kinds.forEach { k in
             guard countInGroup(k, server: f.serverAddress) < thresholds.maxFindingsPerGroup else { return }
             switch k {
             case resetKind: findings.append(resets.finding(k, f))
             case .zeroWindow: findings.append(windows.finding(f))
+            case .retransmissions: findings.append(retransmissions.finding(f))
             default: findings.append(handshake.finding(k, f))
             }
         }
@@ -255,8 +259,14 @@ public struct FlowEntry: Codable, Sendable {
     public var handshakeRTTms: Double?
     public var roleGuessed: Bool
     public var findings: [String]
-    /// Wireshark-compatible: segments advertising a zero window (tcp.analysis.zero_window).
+    /// Wireshark-compatible counters, both directions (tshark's tcp.analysis.* filters).
     public var zeroWindow: UInt32
+    public var retransmission: UInt32
+    public var fastRetransmission: UInt32
+    public var spuriousRetransmission: UInt32
+    public var outOfOrder: UInt32
+    public var duplicateAck: UInt32
+    public var lostSegment: UInt32
 
     init(_ f: Flow, outcome: HandshakeOutcome, findings: [FindingKind]) {
         let r = FlowFacts.ref(f)
@@ -273,5 +283,11 @@ public struct FlowEntry: Codable, Sendable {
         roleGuessed = f.roleGuessed
         self.findings = findings.map(\.rawValue)
         zeroWindow = f.client.zeroWindowAds &+ f.server.zeroWindowAds
+        retransmission = f.client.retransmissions &+ f.server.retransmissions
+        fastRetransmission = f.client.fastRetransmissions &+ f.server.fastRetransmissions
+        spuriousRetransmission = f.client.spuriousRetransmissions &+ f.server.spuriousRetransmissions
+        outOfOrder = f.client.outOfOrder &+ f.server.outOfOrder
+        duplicateAck = f.client.duplicateAcks &+ f.server.duplicateAcks
+        lostSegment = f.client.lostSegments &+ f.server.lostSegments
     }
 }

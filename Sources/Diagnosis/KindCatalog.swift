@@ -409,15 +409,17 @@ public enum KindCatalog {
                     was too impatient.
                     """,
                 detection: """
-                    A segment whose payload overlaps bytes already sent in the same direction is a retransmission; \
-                    keep-alives (0-1 byte just below the next sequence number), zero-window probes (0-byte probes \
-                    included) and capture copies (same IP ID and content within 2 ms) are not. Each one is \
-                    classified as fast (after 3 duplicate ACKs for its sequence number, or filling a SACK hole), \
-                    timeout (RTO), tail-loss probe (the highest segment resent about 2 x SRTT later without dup \
-                    ACKs) or spurious (all its bytes already acknowledged or SACKed when sent). The flow is \
-                    reported when retransmitted packets or the share of retransmitted bytes pass the thresholds \
-                    printed in the report; SYN, SYN-ACK and FIN retransmissions are counted apart (see \
-                    tcp.handshake.slow).
+                    Each segment is classified with Wireshark's own rules and in its order (detection-rules.md \
+                    1.2): spurious (every byte already acknowledged), fast (the peer repeated its ACK for this \
+                    sequence number at least twice within 20 ms), out of order (new data below the highest seen, \
+                    within the initial RTT or 3 ms) or retransmission (anything else below the highest seen). \
+                    Keep-alives, zero-window probes and capture copies of a SYN are set apart. The per-flow \
+                    counters (retransmission, fastRetransmission, spuriousRetransmission, outOfOrder, duplicateAck, \
+                    lostSegment) equal tshark's tcp.analysis filters on the reference corpus. A flow is reported \
+                    when one side resent at least retransmissionMinCount (default 3) data segments and at least \
+                    retransmissionMinRate (default 1%) of its data segments; at 5% it is an error. SYN and FIN \
+                    retries are counted like tshark counts them but are the handshake's findings, not data loss. \
+                    Byte-accurate loss location, tail-loss probes, SACK and D-SACK are not analysed yet.
                     """,
                 causes: [
                     "packet loss on the path: congestion, a policer or shaper, a saturated link or queue",

@@ -10,6 +10,10 @@ public struct Thresholds: Sendable, Codable, Equatable {
     /// A receive window closed this long in all, or this many times, is tcp.zero-window.
     public var zeroWindowMinSeconds = 0.5
     public var zeroWindowMinAdvertisements = 10
+    /// Data retransmissions (Wireshark's count) from one side that make tcp.retransmissions:
+    /// at least this many, and at least this share of that side's data segments.
+    public var retransmissionMinCount = 3
+    public var retransmissionMinRate = 0.01
     /// Detailed findings kept per (kind, server address); the rest are counted.
     public var maxFindingsPerGroup = 20
     /// Flows listed in the report (the first ones); the rest are counted in limits.

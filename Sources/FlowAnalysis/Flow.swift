@@ -43,6 +43,23 @@ public struct TCPPeer: Sendable {
     public var zeroWindowAds: UInt32 = 0
     /// Zero-window probes the peer sent while this endpoint's window was closed.
     public var zeroWindowProbes: UInt32 = 0
+    // Wireshark's sequence analysis for this direction (packet-tcp.c, tcp_analyze_sequence_number):
+    // nextseq, the last ACK sent and the dup-ACK run; counters named as tshark's filters.
+    public var wsNextSeqTime: Int64 = 0
+    public var wsLastAckTime: Int64 = 0
+    public var wsNextSeq: SeqNum?
+    public var wsLastAck: SeqNum?
+    public var wsDupAcks: UInt32 = 0
+    public var retransmissions: UInt32 = 0
+    public var fastRetransmissions: UInt32 = 0
+    public var spuriousRetransmissions: UInt32 = 0
+    public var outOfOrder: UInt32 = 0
+    public var duplicateAcks: UInt32 = 0
+    public var lostSegments: UInt32 = 0
+    /// Segments with payload, and those of them Wireshark calls retransmissions (any kind).
+    public var dataSegments: UInt32 = 0
+    public var dataRetransmissions: UInt32 = 0
+    public var retransmittedBytes: UInt64 = 0
     public var packets: UInt32 = 0
     /// FINs sent (the first one's frame and time above).
     public var finCount: UInt32 = 0
@@ -68,6 +85,7 @@ public struct TCPPeer: Sendable {
     public var isnChanged = false
     public var macVaries = false
     public var ipIDSeen = false
+    public var wsLastWasKeepAlive = false
     public var zeroWindowOpen: Bool { zeroWindowClosedSince != 0 }
 
     public init() {}
@@ -150,6 +168,8 @@ public struct Flow: Sendable {
     public var icmpCount: UInt32 = 0
     /// SYN / SYN-ACK copies seen within microseconds (capture duplicates), ignored.
     public var duplicateSYNs: UInt32 = 0
+    /// Wireshark's iRTT (SYN to the ACK completing the handshake), once known.
+    public var initialRTT: Int64 = 0
     public var history = History()
 
     public init(key: FlowKey, clientIsLow: Bool, roleGuessed: Bool, midstream: Bool, time: Int64, frame: UInt64) {

@@ -13,6 +13,14 @@ extension Flow {
             if !p.syns.isEmpty, p.isn == seq, time &- p.syns.lastTime < Self.synCopyWindow {
                 duplicateSYNs &+= 1
                 lastTime = max(lastTime, time)
+                // Wireshark still classifies the copy (a retransmission, or out of order).
+                if fromClient {
+                    TCPPeer.wiresharkAnalysis(&client, rev: server, flags: flags, seq: seq, ack: ack, window: window,
+                                              seglen: payload, time: time, irtt: initialRTT)
+                } else {
+                    TCPPeer.wiresharkAnalysis(&server, rev: client, flags: flags, seq: seq, ack: ack, window: window,
+                                              seglen: payload, time: time, irtt: initialRTT)
+                }
                 return
             }
         }
@@ -26,6 +34,14 @@ extension Flow {
         // History first: its letters describe the packet as it arrived.
         recordHistory(flags: flags, seq: seq, payload: payload, window: window, fromClient: fromClient)
 
+        // Wireshark's classification first: it reads the state as it was before this segment.
+        if fromClient {
+            TCPPeer.wiresharkAnalysis(&client, rev: server, flags: flags, seq: seq, ack: ack, window: window, seglen: payload,
+                                      time: time, irtt: initialRTT)
+        } else {
+            TCPPeer.wiresharkAnalysis(&server, rev: client, flags: flags, seq: seq, ack: ack, window: window, seglen: payload,
+                                      time: time, irtt: initialRTT)
+        }
         // Zero-window probes into a closed window: one byte of new data (Wireshark's rule), or
         // Linux's empty segment one below the next sequence number.
         if payload <= 1, !isRST, !isSYN {
@@ -46,7 +62,10 @@ extension Flow {
                         ipID: ipID, mac: mac, time: time, frame: frame, fromClient: false, peerISN: client.isn,
                         peerSentSYN: client.sentSYN, handshakeDone: handshakeAck != nil, effects: &effects)
         }
-        if effects.completesHandshake { handshakeAck = (frame, time) }
+        if effects.completesHandshake {
+            handshakeAck = (frame, time)
+            initialRTT = time &- (answeredSYNTime ?? client.syns.firstTime)
+        }
         if effects.synAckBadAck { synAckBadAck = true }
         if effects.strayAck { synAnsweredByStrayAck = true }
 
@@ -134,6 +153,68 @@ extension Flow {
     mutating func attach(_ e: ICMPErrorInfo) {
         icmpCount &+= 1
         if icmp == nil { icmp = e }
+    }
+}
+
+extension TCPPeer {
+    /// Wireshark's per-segment rules, in its order (reference/detection-rules.md §1.2), on the
+    /// sender's state (`fwd`, this peer) and the receiver's (`rev`). Counts what tshark's
+    /// tcp.analysis.* filters would match, so flows can be checked against tshark.
+    static func wiresharkAnalysis(_ fwd: inout TCPPeer, rev: TCPPeer, flags: TCPFlags, seq: SeqNum, ack: SeqNum,
+                                  window: UInt16, seglen: Int, time: Int64, irtt: Int64) {
+        let syn = flags.contains(.syn), fin = flags.contains(.fin), rst = flags.contains(.rst), hasACK = flags.contains(.ack)
+        let control = syn || fin || rst
+        var zeroWindowProbe = false, keepAlive = false, dupAck = false
+        if let next = fwd.wsNextSeq {
+            if seglen == 1 && seq == next && rev.window == 0 && rev.wsLastAck != nil { zeroWindowProbe = true }
+            if !zeroWindowProbe {
+                if next < seq && !rst { fwd.lostSegments &+= 1 }
+                if seglen <= 1 && seq + 1 == next && !control { keepAlive = true }
+                if seglen == 0 && window != 0 && window == fwd.window && seq == next && fwd.wsLastAck == ack && !control {
+                    if !rev.wsLastWasKeepAlive {
+                        dupAck = true
+                        fwd.wsDupAcks &+= 1
+                        fwd.duplicateAcks &+= 1
+                    }
+                }
+            }
+        }
+        if !dupAck && fwd.wsLastAck != ack { fwd.wsDupAcks = 0 }
+        if seglen > 0 { fwd.dataSegments &+= 1 }
+        let retransmissionsBefore = fwd.retransmissions
+        if !zeroWindowProbe && !keepAlive && (seglen > 0 || syn || fin), let next = fwd.wsNextSeq {
+            // A segment of more than one byte starting one below nextseq is new data (a probe overlap).
+            let notAdvanced = seq < next && !(seglen > 1 && seq + 1 == next)
+            if seglen > 0, let acked = rev.wsLastAck, !(acked < seq + seglen) {
+                fwd.spuriousRetransmissions &+= 1
+                fwd.retransmissions &+= 1
+            } else if notAdvanced {
+                let end = seq + seglen + (syn || fin ? 1 : 0)
+                if rev.wsDupAcks >= 2, let a = rev.wsLastAck, a == seq, time &- rev.wsLastAckTime < 20_000_000 {
+                    fwd.fastRetransmissions &+= 1
+                    fwd.retransmissions &+= 1
+                } else if time &- fwd.wsNextSeqTime < (irtt > 0 ? irtt : 3_000_000) && end != next {
+                    fwd.outOfOrder &+= 1
+                } else {
+                    fwd.retransmissions &+= 1
+                }
+            }
+        }
+        if seglen > 0 && fwd.retransmissions != retransmissionsBefore {
+            fwd.dataRetransmissions &+= 1
+            fwd.retransmittedBytes &+= UInt64(seglen)
+        }
+        // Remember nextseq (a zero-window probe never advances it), then the ACK and window.
+        let end = seq + seglen + (syn || fin ? 1 : 0)
+        if !zeroWindowProbe && !rst, fwd.wsNextSeq.map({ $0 < end }) ?? true {
+            fwd.wsNextSeq = end
+            fwd.wsNextSeqTime = time
+        }
+        if hasACK && !rst {
+            fwd.wsLastAck = ack
+            fwd.wsLastAckTime = time
+        }
+        fwd.wsLastWasKeepAlive = keepAlive
     }
 }
 

@@ -36,6 +36,9 @@ public struct HalfOpen: TableEntry {
         f.lastTime = syns.lastTime
         f.lastFrame = syns.lastFrame
         f.duplicateSYNs = duplicateSYNs
+        // Every resent SYN and every copy is a retransmission to Wireshark.
+        f.client.retransmissions = (syns.count &- 1) &+ duplicateSYNs
+        f.client.wsNextSeqTime = syns.lastTime
         return f
     }
 }
