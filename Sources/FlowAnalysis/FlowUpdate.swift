@@ -15,10 +15,10 @@ extension Flow {
                 lastTime = max(lastTime, time)
                 // Wireshark still classifies the copy (a retransmission, or out of order).
                 if fromClient {
-                    TCPPeer.wiresharkAnalysis(&client, rev: server, flags: flags, seq: seq, ack: ack, window: window,
+                    TCPPeer.wiresharkAnalysis(&client, rev: server.wsView, flags: flags, seq: seq, ack: ack, window: window,
                                               seglen: payload, time: time, irtt: initialRTT)
                 } else {
-                    TCPPeer.wiresharkAnalysis(&server, rev: client, flags: flags, seq: seq, ack: ack, window: window,
+                    TCPPeer.wiresharkAnalysis(&server, rev: client.wsView, flags: flags, seq: seq, ack: ack, window: window,
                                               seglen: payload, time: time, irtt: initialRTT)
                 }
                 return
@@ -36,10 +36,10 @@ extension Flow {
 
         // Wireshark's classification first: it reads the state as it was before this segment.
         if fromClient {
-            TCPPeer.wiresharkAnalysis(&client, rev: server, flags: flags, seq: seq, ack: ack, window: window, seglen: payload,
+            TCPPeer.wiresharkAnalysis(&client, rev: server.wsView, flags: flags, seq: seq, ack: ack, window: window, seglen: payload,
                                       time: time, irtt: initialRTT)
         } else {
-            TCPPeer.wiresharkAnalysis(&server, rev: client, flags: flags, seq: seq, ack: ack, window: window, seglen: payload,
+            TCPPeer.wiresharkAnalysis(&server, rev: client.wsView, flags: flags, seq: seq, ack: ack, window: window, seglen: payload,
                                       time: time, irtt: initialRTT)
         }
         // Zero-window probes into a closed window: one byte of new data (Wireshark's rule), or
@@ -160,18 +160,31 @@ extension TCPPeer {
     /// Wireshark's per-segment rules, in its order (reference/detection-rules.md §1.2), on the
     /// sender's state (`fwd`, this peer) and the receiver's (`rev`). Counts what tshark's
     /// tcp.analysis.* filters would match, so flows can be checked against tshark.
-    static func wiresharkAnalysis(_ fwd: inout TCPPeer, rev: TCPPeer, flags: TCPFlags, seq: SeqNum, ack: SeqNum,
+    /// What the analysis reads of the other direction: a few values, not a copy of the peer.
+    struct WiresharkView {
+        var window: UInt16
+        var lastAck: SeqNum?
+        var lastAckTime: Int64
+        var dupAcks: UInt32
+        var lastWasKeepAlive: Bool
+    }
+    var wsView: WiresharkView {
+        WiresharkView(window: window, lastAck: wsLastAck, lastAckTime: wsLastAckTime, dupAcks: wsDupAcks,
+                      lastWasKeepAlive: wsLastWasKeepAlive)
+    }
+
+    static func wiresharkAnalysis(_ fwd: inout TCPPeer, rev: WiresharkView, flags: TCPFlags, seq: SeqNum, ack: SeqNum,
                                   window: UInt16, seglen: Int, time: Int64, irtt: Int64) {
         let syn = flags.contains(.syn), fin = flags.contains(.fin), rst = flags.contains(.rst), hasACK = flags.contains(.ack)
         let control = syn || fin || rst
         var zeroWindowProbe = false, keepAlive = false, dupAck = false
         if let next = fwd.wsNextSeq {
-            if seglen == 1 && seq == next && rev.window == 0 && rev.wsLastAck != nil { zeroWindowProbe = true }
+            if seglen == 1 && seq == next && rev.window == 0 && rev.lastAck != nil { zeroWindowProbe = true }
             if !zeroWindowProbe {
                 if next < seq && !rst { fwd.lostSegments &+= 1 }
                 if seglen <= 1 && seq + 1 == next && !control { keepAlive = true }
                 if seglen == 0 && window != 0 && window == fwd.window && seq == next && fwd.wsLastAck == ack && !control {
-                    if !rev.wsLastWasKeepAlive {
+                    if !rev.lastWasKeepAlive {
                         dupAck = true
                         fwd.wsDupAcks &+= 1
                         fwd.duplicateAcks &+= 1
@@ -185,12 +198,12 @@ extension TCPPeer {
         if !zeroWindowProbe && !keepAlive && (seglen > 0 || syn || fin), let next = fwd.wsNextSeq {
             // A segment of more than one byte starting one below nextseq is new data (a probe overlap).
             let notAdvanced = seq < next && !(seglen > 1 && seq + 1 == next)
-            if seglen > 0, let acked = rev.wsLastAck, !(acked < seq + seglen) {
+            if seglen > 0, let acked = rev.lastAck, !(acked < seq + seglen) {
                 fwd.spuriousRetransmissions &+= 1
                 fwd.retransmissions &+= 1
             } else if notAdvanced {
                 let end = seq + seglen + (syn || fin ? 1 : 0)
-                if rev.wsDupAcks >= 2, let a = rev.wsLastAck, a == seq, time &- rev.wsLastAckTime < 20_000_000 {
+                if rev.dupAcks >= 2, let a = rev.lastAck, a == seq, time &- rev.lastAckTime < 20_000_000 {
                     fwd.fastRetransmissions &+= 1
                     fwd.retransmissions &+= 1
                 } else if time &- fwd.wsNextSeqTime < (irtt > 0 ? irtt : 3_000_000) && end != next {
