@@ -29,6 +29,8 @@ let package = Package(
             "FlowdoctorCore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        // The bare read-and-decode loop, timed by Scripts/bench.
+        .executableTarget(name: "fdbench", dependencies: ["PacketCapture", "PacketDecoding"]),
         // Packet builder and pcap writer for tests and benchmarks.
         .target(name: "TestSupport", dependencies: ["PacketDecoding"]),
         .testTarget(name: "PacketDecodingTests", dependencies: ["PacketDecoding", "TestSupport"]),
