@@ -14,13 +14,7 @@ extension Flow {
                 duplicateSYNs &+= 1
                 lastTime = max(lastTime, time)
                 // Wireshark still classifies the copy (a retransmission, or out of order).
-                if fromClient {
-                    TCPPeer.wiresharkAnalysis(&client, rev: server.wsView, flags: flags, seq: seq, ack: ack, window: window,
-                                              seglen: payload, time: time, irtt: initialRTT)
-                } else {
-                    TCPPeer.wiresharkAnalysis(&server, rev: client.wsView, flags: flags, seq: seq, ack: ack, window: window,
-                                              seglen: payload, time: time, irtt: initialRTT)
-                }
+                wiresharkAnalysis(fromClient: fromClient, flags: flags, seq: seq, ack: ack, window: window, seglen: payload, time: time)
                 return
             }
         }
@@ -35,13 +29,7 @@ extension Flow {
         recordHistory(flags: flags, seq: seq, payload: payload, window: window, fromClient: fromClient)
 
         // Wireshark's classification first: it reads the state as it was before this segment.
-        if fromClient {
-            TCPPeer.wiresharkAnalysis(&client, rev: server.wsView, flags: flags, seq: seq, ack: ack, window: window, seglen: payload,
-                                      time: time, irtt: initialRTT)
-        } else {
-            TCPPeer.wiresharkAnalysis(&server, rev: client.wsView, flags: flags, seq: seq, ack: ack, window: window, seglen: payload,
-                                      time: time, irtt: initialRTT)
-        }
+        wiresharkAnalysis(fromClient: fromClient, flags: flags, seq: seq, ack: ack, window: window, seglen: payload, time: time)
         // Zero-window probes into a closed window: one byte of new data (Wireshark's rule), or
         // Linux's empty segment one below the next sequence number.
         if payload <= 1, !isRST, !isSYN {
@@ -75,6 +63,17 @@ extension Flow {
                 reset = makeReset(role: role, flags: flags, seq: seq, ack: ack, payload: payload, ttl: ttl, ipID: ipID,
                                   mac: mac, idle: idle, time: time, frame: frame)
             }
+        }
+    }
+
+    mutating func wiresharkAnalysis(fromClient: Bool, flags: TCPFlags, seq: SeqNum, ack: SeqNum, window: UInt16,
+                                    seglen: Int, time: Int64) {
+        if fromClient {
+            TCPPeer.wiresharkAnalysis(&client, rev: server.wsView, flags: flags, seq: seq, ack: ack, window: window,
+                                      seglen: seglen, time: time, irtt: initialRTT)
+        } else {
+            TCPPeer.wiresharkAnalysis(&server, rev: client.wsView, flags: flags, seq: seq, ack: ack, window: window,
+                                      seglen: seglen, time: time, irtt: initialRTT)
         }
     }
 
