@@ -247,6 +247,8 @@ public struct FlowEntry: Codable, Sendable {
     public var server: Endpoint
     public var connState: String
     public var history: String
+    /// The history reached its 24-letter cap and later letters were dropped.
+    public var historyTruncated: Bool
     public var outcome: String
     public var firstFrame: UInt64
     public var lastFrame: UInt64
@@ -275,6 +277,7 @@ public struct FlowEntry: Codable, Sendable {
         server = r.server
         connState = f.connState
         history = f.history.string
+        historyTruncated = f.history.truncated
         self.outcome = outcome.rawValue
         firstFrame = f.firstFrame; lastFrame = f.lastFrame; firstTime = f.firstTime; lastTime = f.lastTime
         clientPackets = f.client.packets; serverPackets = f.server.packets

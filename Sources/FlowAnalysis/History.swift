@@ -5,13 +5,15 @@ public struct History: Sendable {
     public static let capacity = 24
     var bytes: (UInt64, UInt64, UInt64) = (0, 0, 0)
     public private(set) var count: Int = 0
+    /// Letters were dropped because the buffer was full (reported with the flow).
+    public private(set) var truncated = false
     /// Letters recorded once per direction (A, D, I, Q, and log-scaled ones at their first).
     var once: UInt64 = 0
 
     public init() {}
 
     mutating func append(_ c: UInt8) {
-        guard count < Self.capacity else { return }
+        guard count < Self.capacity else { truncated = true; return }
         let word = count / 8, shift = UInt64(count % 8) * 8
         switch word {
         case 0: bytes.0 |= UInt64(c) << shift

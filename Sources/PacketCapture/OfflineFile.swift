@@ -75,7 +75,7 @@ public final class OfflineFile {
 
         var errbuf = [CChar](repeating: 0, count: Int(cpcap_errbuf_size()))
         guard let h = cpcap_open_offline_nano(path, &errbuf) else {
-            let message = String(cString: errbuf)
+            let message = String(decoding: errbuf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             if access(path, R_OK) != 0 { throw .unreadable(path, String(cString: strerror(errno))) }
             throw .notACapture(path, Self.trimPrefix(message))
         }

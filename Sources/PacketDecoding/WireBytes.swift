@@ -62,6 +62,6 @@ public struct WireBytes: @unchecked Sendable {
 extension WireBytes {
     /// Runs `body` over a view of an array's bytes (tests, builders, cold paths).
     public static func with<R>(_ bytes: [UInt8], _ body: (WireBytes) throws -> R) rethrows -> R {
-        try bytes.withUnsafeBytes { raw in try body(unsafe WireBytes(raw)) }
+        try unsafe bytes.withUnsafeBytes { raw in try body(unsafe WireBytes(raw)) }
     }
 }

@@ -164,6 +164,7 @@ extension JSONWriter {
         field("firstTime", f.firstTime)
         if let r = f.handshakeRTTms { field("handshakeRTTms", r) }
         field("history", f.history)
+        field("historyTruncated", f.historyTruncated)
         field("lastFrame", f.lastFrame)
         field("lastTime", f.lastTime)
         field("lostSegment", f.lostSegment)

@@ -137,6 +137,17 @@ import Testing
         #expect(r.flows.first?.server.port == 80)                               // lower port is the server
     }
 
+    @Test("the history's 24-letter cap is reported, not silently hit") func historyCap() throws {
+        var s = Scenario()
+        s.c([.syn])
+        // Each SYN with a new ISN within the retry window is recorded again (Zeek's rule).
+        for i in 1...30 { s.c([.syn], seq: s.cisn + UInt32(i) * 1000) }
+        let r = try s.analyze()
+        #expect(r.flows.first?.history.count == 24)
+        #expect(r.flows.first?.historyTruncated == true)
+        #expect(r.flows.first?.connState == "S0")
+    }
+
     @Test("port reuse: a new SYN with a new ISN after a closed connection is a new flow") func portReuse() throws {
         var s = Scenario()
         s.handshake(); s.exchange()
