@@ -9,6 +9,7 @@ public struct Diagnoser: Sendable {
     let resets: ResetDetector
     let windows: WindowDetector
     let retransmissions: RetransmissionDetector
+    let stalls: StallDetector
     public private(set) var findings: [Finding] = []
     var perGroup: [GroupKey: Int] = [:]
     var lastGroup: GroupKey?
@@ -37,6 +38,7 @@ public struct Diagnoser: Sendable {
         resets = ResetDetector(thresholds: thresholds)
         windows = WindowDetector(thresholds: thresholds)
         retransmissions = RetransmissionDetector(thresholds: thresholds)
+        stalls = StallDetector(thresholds: thresholds)
     }
 
     /// One finalised flow; `now` is the capture time at which it was finalised.
@@ -46,8 +48,10 @@ public struct Diagnoser: Sendable {
         var kinds = handshake.kinds(f, outcome: outcome)
         let resetKind = resets.kind(f, outcome: outcome)
         if let k = resetKind { kinds.append(k) }
-        if let k = windows.kind(f) { kinds.append(k) }
+        let windowKind = windows.kind(f)
+        if let k = windowKind { kinds.append(k) }
         if let k = retransmissions.kind(f) { kinds.append(k) }
+        if let k = stalls.kind(f, asOf: now, zeroWindowReported: windowKind != nil) { kinds.append(k) }
         // Findings are built only while their group is under the cap: a flood costs counters.
         kinds.forEach { k in
             guard countInGroup(k, server: f.serverAddress) < thresholds.maxFindingsPerGroup else { return }
@@ -55,6 +59,7 @@ public struct Diagnoser: Sendable {
             case resetKind: findings.append(resets.finding(k, f))
             case .zeroWindow: findings.append(windows.finding(f))
             case .retransmissions: findings.append(retransmissions.finding(f))
+            case .stall: findings.append(stalls.finding(f, asOf: now))
             default: findings.append(handshake.finding(k, f))
             }
         }

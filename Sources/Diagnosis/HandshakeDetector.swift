@@ -24,10 +24,11 @@ public enum HandshakeOutcome: String, Sendable, Codable, CaseIterable {
 
 /// The few kinds one flow can raise, without a heap allocation per flow.
 public struct FlowKinds: Sequence, Sendable {
-    var a: FindingKind?, b: FindingKind?, c: FindingKind?, d: FindingKind?, e: FindingKind?
+    var a: FindingKind?, b: FindingKind?, c: FindingKind?, d: FindingKind?, e: FindingKind?, f: FindingKind?
     public init() {}
     public mutating func append(_ k: FindingKind) {
-        if a == nil { a = k } else if b == nil { b = k } else if c == nil { c = k } else if d == nil { d = k } else { e = k }
+        if a == nil { a = k } else if b == nil { b = k } else if c == nil { c = k } else if d == nil { d = k }
+        else if e == nil { e = k } else { f = k }
     }
     public var isEmpty: Bool { a == nil }
     public func makeIterator() -> IndexingIterator<[FindingKind]> { array.makeIterator() }
@@ -37,8 +38,9 @@ public struct FlowKinds: Sequence, Sendable {
         if let c { body(c) }
         if let d { body(d) }
         if let e { body(e) }
+        if let f { body(f) }
     }
-    public var array: [FindingKind] { [a, b, c, d, e].compactMap { $0 } }
+    public var array: [FindingKind] { [a, b, c, d, e, f].compactMap { $0 } }
 }
 
 /// The handshake failures of DESIGN.md §3 (tcp.handshake.*), judged at the end of each flow.

@@ -448,12 +448,15 @@ public enum KindCatalog {
                     kept retransmitting without any ACK (loss or a black hole), or the peer went silent.
                     """,
                 detection: """
-                    Reported when the cumulative ACK for one direction does not advance for the stall threshold \
-                    (3 x RTO or 2 s, printed in the report) while that direction has unacknowledged data. The \
-                    cause is zero_window when the receiver advertised a zero window during the stall, \
-                    retransmissions_unacked when the sender retransmitted and got no new ACK, and peer_silent when \
-                    neither happened. Evidence: duration, bytes outstanding, cause and how the stall ended \
-                    (resumed, RST, FIN, end of capture). Idle periods with nothing outstanding are not stalls.
+                    Per direction, the longest wait between data being outstanding and the peer's cumulative ACK \
+                    moving forward; reported when it reaches stallSeconds (default 2 s, printed in the report). \
+                    The cause is zero-window when the receiver closed its window during the wait (then only \
+                    reported here if tcp.zero-window is not already raised for the flow), \
+                    retransmissions-unacked when the sender retransmitted and nothing new was acknowledged, and \
+                    no-acknowledgment otherwise. A wait still open at the flow's last packet counts up to that \
+                    packet and is marked not recovered (a RST ends it instead). Evidence: sender, duration, cause, \
+                    recovered. Idle periods with nothing outstanding, and one-sided captures where the peer was \
+                    never seen, are not stalls.
                     """,
                 causes: [
                     "the receiving application stopped reading (blocked, overloaded, deadlocked): zero window",

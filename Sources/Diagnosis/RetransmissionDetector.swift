@@ -38,6 +38,7 @@ public struct RetransmissionDetector: Sendable {
             "previousSegmentNotCaptured": .int(Int64(p.lostSegments)),
             "duplicateAcksFromPeer": .int(Int64(clientWorse ? f.server.duplicateAcks : f.client.duplicateAcks)),
         ]
+        if p.captureCopies > 0 { ev["captureCopiesSetApart"] = .int(Int64(p.captureCopies)) }
         let other = clientWorse ? f.server : f.client
         if other.dataRetransmissions > 0 { ev["otherDirectionRetransmissions"] = .int(Int64(other.dataRetransmissions)) }
         return Finding(kind: .retransmissions, severity: pct >= 5 ? .error : .warning, summary: summary, frames: [],

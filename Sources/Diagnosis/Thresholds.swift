@@ -14,6 +14,8 @@ public struct Thresholds: Sendable, Codable, Equatable {
     /// at least this many, and at least this share of that side's data segments.
     public var retransmissionMinCount = 3
     public var retransmissionMinRate = 0.01
+    /// Data outstanding this long without acknowledged progress is tcp.stall.
+    public var stallSeconds = 2.0
     /// Detailed findings kept per (kind, server address); the rest are counted.
     public var maxFindingsPerGroup = 20
     /// Flows listed in the report (the first ones); the rest are counted in limits.

@@ -31,24 +31,33 @@ public struct TCPPeer: Sendable {
     public var payloadBytes: UInt64 = 0
     /// SYNs (client) or SYN-ACKs (server), retries included.
     public var syns = EventList()
-    public var finFrame: UInt64 = 0
-    public var finTime: Int64 = 0
-    public var firstDataFrame: UInt64 = 0
-    public var lastTime: Int64 = 0
+    // Stalls of this side's data: no acknowledged progress while data is outstanding. The mark is
+    // when the current wait began (0: nothing outstanding); counters are snapshots taken then.
+    public var stallMark: Int64 = 0
+    public var stallLongest: Int64 = 0
+    public var stallLongestEndFrame: UInt64 = 0
     // Zero windows this endpoint advertised (Wireshark's tcp.analysis.zero_window rule).
     public var zeroWindowClosedSince: Int64 = 0
     public var zeroWindowTotal: Int64 = 0
     public var zeroWindowLongest: Int64 = 0
     public var zeroWindowFirstFrame: UInt64 = 0
-    public var zeroWindowAds: UInt32 = 0
-    /// Zero-window probes the peer sent while this endpoint's window was closed.
-    public var zeroWindowProbes: UInt32 = 0
     // Wireshark's sequence analysis for this direction (packet-tcp.c, tcp_analyze_sequence_number):
     // nextseq, the last ACK sent and the dup-ACK run; counters named as tshark's filters.
     public var wsNextSeqTime: Int64 = 0
     public var wsLastAckTime: Int64 = 0
+    public var retransmittedBytes: UInt64 = 0
+    var lastSegmentTime: Int64 = 0
     public var wsNextSeq: SeqNum?
     public var wsLastAck: SeqNum?
+    public var isn: SeqNum?
+    public var highestSeqEnd: SeqNum?
+    public var highestAck: SeqNum?
+    public var mac: MACAddress?
+    public var stallMarkRetransmissions: UInt32 = 0
+    public var stallMarkPeerZeroWindows: UInt32 = 0
+    public var zeroWindowAds: UInt32 = 0
+    /// Zero-window probes the peer sent while this endpoint's window was closed.
+    public var zeroWindowProbes: UInt32 = 0
     public var wsDupAcks: UInt32 = 0
     public var retransmissions: UInt32 = 0
     public var fastRetransmissions: UInt32 = 0
@@ -59,26 +68,27 @@ public struct TCPPeer: Sendable {
     /// Segments with payload, and those of them Wireshark calls retransmissions (any kind).
     public var dataSegments: UInt32 = 0
     public var dataRetransmissions: UInt32 = 0
-    public var retransmittedBytes: UInt64 = 0
+    /// Data segments seen twice by the capture (same sequence, length and IP ID within 2 ms:
+    /// SPAN ports, several interfaces): Wireshark counts them as retransmissions; we set them apart.
+    public var captureCopies: UInt32 = 0
+    var lastSegmentSeq = SeqNum(0)
     public var packets: UInt32 = 0
-    /// FINs sent (the first one's frame and time above).
+    /// FINs sent.
     public var finCount: UInt32 = 0
     public var rstCount: UInt32 = 0
     // The fingerprint of this endpoint's packets other than RSTs, to spot forged resets.
     public var ttlPackets: UInt32 = 0
-    public var ipIDPackets: UInt32 = 0
-    public var ipIDZero: UInt32 = 0
     /// Steps between consecutive IPv4 IDs (SYNs left out): +1…+64 counts as sequential.
     public var ipIDSequentialSteps: UInt32 = 0
     public var ipIDOtherSteps: UInt32 = 0
-    public var isn: SeqNum?
-    public var highestSeqEnd: SeqNum?
-    public var highestAck: SeqNum?
-    public var mac: MACAddress?
     public var window: UInt16 = 0
     public var ipIDLast: UInt16 = 0
+    var lastSegmentLength: UInt16 = 0
+    var lastSegmentIPID: UInt16 = 0
     public var mss: UInt16?
     public var windowScale: UInt8?
+    /// Why the longest stall lasted: see `StallCause`.
+    public var stallLongestCause: UInt8 = 0
     public var ttlMin: UInt8 = .max
     public var ttlMax: UInt8 = 0
     /// A SYN or SYN-ACK was resent with a different ISN.
@@ -95,6 +105,26 @@ public struct TCPPeer: Sendable {
 }
 
 public enum EndpointRole: String, Sendable, Codable { case client, server }
+
+/// Why data stopped moving.
+public enum StallCause: UInt8, Sendable {
+    case none = 0
+    /// The receiver closed its window.
+    case zeroWindow = 1
+    /// The sender retransmitted and still nothing was acknowledged (loss, a black hole).
+    case retransmissionsUnacked = 2
+    /// Neither: the receiver sent nothing that acknowledged the data.
+    case noAcknowledgment = 3
+
+    public var name: String {
+        switch self {
+        case .none: "none"
+        case .zeroWindow: "zero-window"
+        case .retransmissionsUnacked: "retransmissions-unacked"
+        case .noAcknowledgment: "no-acknowledgment"
+        }
+    }
+}
 
 /// Where in the connection's life a RST came.
 public enum ResetPhase: String, Sendable, Codable { case handshake, established, afterFin = "after-fin" }

@@ -14,7 +14,8 @@ extension Flow {
                 duplicateSYNs &+= 1
                 lastTime = max(lastTime, time)
                 // Wireshark still classifies the copy (a retransmission, or out of order).
-                wiresharkAnalysis(fromClient: fromClient, flags: flags, seq: seq, ack: ack, window: window, seglen: payload, time: time)
+                wiresharkAnalysis(fromClient: fromClient, flags: flags, seq: seq, ack: ack, window: window, seglen: payload, time: time,
+                          ipID: ipID)
                 return
             }
         }
@@ -29,7 +30,8 @@ extension Flow {
         recordHistory(flags: flags, seq: seq, payload: payload, window: window, fromClient: fromClient)
 
         // Wireshark's classification first: it reads the state as it was before this segment.
-        wiresharkAnalysis(fromClient: fromClient, flags: flags, seq: seq, ack: ack, window: window, seglen: payload, time: time)
+        wiresharkAnalysis(fromClient: fromClient, flags: flags, seq: seq, ack: ack, window: window, seglen: payload, time: time,
+                          ipID: ipID)
         // Zero-window probes into a closed window: one byte of new data (Wireshark's rule), or
         // Linux's empty segment one below the next sequence number.
         if payload <= 1, !isRST, !isSYN {
@@ -40,6 +42,7 @@ extension Flow {
                 else if !fromClient, client.zeroWindowClosedSince != 0 { client.zeroWindowProbes &+= 1 }
             }
         }
+        let ackBefore = fromClient ? client.highestAck : server.highestAck
         var effects = SegmentEffects()
         if fromClient {
             client.take(flags: flags, seq: seq, ack: ack, window: window, payload: payload, options: options, ttl: ttl,
@@ -50,6 +53,7 @@ extension Flow {
                         ipID: ipID, mac: mac, time: time, frame: frame, fromClient: false, peerISN: client.isn,
                         peerSentSYN: client.sentSYN, handshakeDone: handshakeAck != nil, effects: &effects)
         }
+        trackStalls(fromClient: fromClient, ackBefore: ackBefore, payload: payload, isRST: isRST, time: time, frame: frame)
         if effects.completesHandshake {
             handshakeAck = (frame, time)
             initialRTT = time &- (answeredSYNTime ?? client.syns.firstTime)
@@ -66,14 +70,33 @@ extension Flow {
         }
     }
 
+    /// An ACK that moves forward is progress for the other side's data: it ends that side's wait
+    /// (kept if it was the longest). Data sent with nothing outstanding starts a wait of its own.
+    mutating func trackStalls(fromClient: Bool, ackBefore: SeqNum?, payload: Int, isRST: Bool, time: Int64, frame: UInt64) {
+        guard !isRST else { return }
+        let ackAfter = fromClient ? client.highestAck : server.highestAck
+        // The peer's zero-window state goes in as plain values: no copy of a peer per packet.
+        if let a = ackAfter, ackBefore.map({ $0 < a }) ?? true {
+            if fromClient {
+                server.progress(acked: a, time: time, frame: frame, peerZeroWindows: client.zeroWindowAds, peerClosed: client.zeroWindowOpen)
+            } else {
+                client.progress(acked: a, time: time, frame: frame, peerZeroWindows: server.zeroWindowAds, peerClosed: server.zeroWindowOpen)
+            }
+        }
+        if payload > 0 {
+            if fromClient { if client.stallMark == 0 { client.markStall(time: time, peerZeroWindows: server.zeroWindowAds) } }
+            else if server.stallMark == 0 { server.markStall(time: time, peerZeroWindows: client.zeroWindowAds) }
+        }
+    }
+
     mutating func wiresharkAnalysis(fromClient: Bool, flags: TCPFlags, seq: SeqNum, ack: SeqNum, window: UInt16,
-                                    seglen: Int, time: Int64) {
+                                    seglen: Int, time: Int64, ipID: UInt16?) {
         if fromClient {
             TCPPeer.wiresharkAnalysis(&client, rev: server.wsView, flags: flags, seq: seq, ack: ack, window: window,
-                                      seglen: seglen, time: time, irtt: initialRTT)
+                                      seglen: seglen, time: time, irtt: initialRTT, ipID: ipID)
         } else {
             TCPPeer.wiresharkAnalysis(&server, rev: client.wsView, flags: flags, seq: seq, ack: ack, window: window,
-                                      seglen: seglen, time: time, irtt: initialRTT)
+                                      seglen: seglen, time: time, irtt: initialRTT, ipID: ipID)
         }
     }
 
@@ -140,10 +163,10 @@ extension Flow {
         lastTime = max(lastTime, time)
         lastFrame = frame
         if fromClient {
-            client.packets &+= 1; client.payloadBytes &+= UInt64(payload); client.lastTime = time
+            client.packets &+= 1; client.payloadBytes &+= UInt64(payload)
             if client.packets == 1 { history.record(UInt8(ascii: "D"), originator: true) }
         } else {
-            server.packets &+= 1; server.payloadBytes &+= UInt64(payload); server.lastTime = time
+            server.packets &+= 1; server.payloadBytes &+= UInt64(payload)
             if server.packets == 1 { history.record(UInt8(ascii: "D"), originator: false) }
         }
     }
@@ -173,7 +196,7 @@ extension TCPPeer {
     }
 
     static func wiresharkAnalysis(_ fwd: inout TCPPeer, rev: WiresharkView, flags: TCPFlags, seq: SeqNum, ack: SeqNum,
-                                  window: UInt16, seglen: Int, time: Int64, irtt: Int64) {
+                                  window: UInt16, seglen: Int, time: Int64, irtt: Int64, ipID: UInt16?) {
         let syn = flags.contains(.syn), fin = flags.contains(.fin), rst = flags.contains(.rst), hasACK = flags.contains(.ack)
         let control = syn || fin || rst
         var zeroWindowProbe = false, keepAlive = false, dupAck = false
@@ -213,8 +236,19 @@ extension TCPPeer {
             }
         }
         if seglen > 0 && fwd.retransmissions != retransmissionsBefore {
-            fwd.dataRetransmissions &+= 1
-            fwd.retransmittedBytes &+= UInt64(seglen)
+            if let id = ipID, fwd.lastSegmentSeq == seq, Int(fwd.lastSegmentLength) == seglen, fwd.lastSegmentIPID == id,
+               time &- fwd.lastSegmentTime < 2_000_000 {
+                fwd.captureCopies &+= 1
+            } else {
+                fwd.dataRetransmissions &+= 1
+                fwd.retransmittedBytes &+= UInt64(seglen)
+            }
+        }
+        if seglen > 0 {
+            fwd.lastSegmentSeq = seq
+            fwd.lastSegmentLength = UInt16(truncatingIfNeeded: seglen)
+            fwd.lastSegmentIPID = ipID ?? 0
+            fwd.lastSegmentTime = time
         }
         // Remember nextseq (a zero-window probe never advances it), then the ACK and window.
         let end = seq + seglen + (syn || fin ? 1 : 0)
@@ -247,8 +281,6 @@ extension TCPPeer {
         let isRST = flags.contains(.rst), isSYN = flags.contains(.syn), hasACK = flags.contains(.ack)
         packets &+= 1
         payloadBytes &+= UInt64(payload)
-        lastTime = time
-        if payload > 0 && firstDataFrame == 0 { firstDataFrame = frame }
         if !isRST { fingerprint(ttl: ttl, ipID: isSYN ? nil : ipID, mac: mac) }
         if isSYN {
             if syns.isEmpty {
@@ -287,13 +319,38 @@ extension TCPPeer {
             closeZeroWindow(at: time)
         }
         if flags.contains(.fin) {
-            if finCount == 0 { finFrame = frame; finTime = time }
             finCount &+= 1
         }
         // The client's ACK of the SYN-ACK completes the handshake.
         if fromClient, !handshakeDone, !isSYN, !isRST, hasACK, peerSentSYN, let sisn = peerISN, ack == sisn + 1 {
             effects.completesHandshake = true
         }
+    }
+
+    /// The cause of the wait that began at the mark, judged now.
+    public func stallCause(peerZeroWindows: UInt32, peerClosed: Bool) -> StallCause {
+        if peerZeroWindows > stallMarkPeerZeroWindows || peerClosed { return .zeroWindow }
+        if retransmissions > stallMarkRetransmissions { return .retransmissionsUnacked }
+        return .noAcknowledgment
+    }
+
+    mutating func markStall(time: Int64, peerZeroWindows: UInt32) {
+        stallMark = time
+        stallMarkRetransmissions = retransmissions
+        stallMarkPeerZeroWindows = peerZeroWindows
+    }
+
+    /// The peer acknowledged up to `acked`.
+    mutating func progress(acked: SeqNum, time: Int64, frame: UInt64, peerZeroWindows: UInt32, peerClosed: Bool) {
+        if stallMark != 0 {
+            let wait = time &- stallMark
+            if wait > stallLongest {
+                stallLongest = wait
+                stallLongestEndFrame = frame
+                stallLongestCause = stallCause(peerZeroWindows: peerZeroWindows, peerClosed: peerClosed).rawValue
+            }
+        }
+        if let next = wsNextSeq, acked < next { markStall(time: time, peerZeroWindows: peerZeroWindows) } else { stallMark = 0 }
     }
 
     mutating func closeZeroWindow(at time: Int64) {
@@ -309,8 +366,6 @@ extension TCPPeer {
         ttlMax = max(ttlMax, ttl)
         // SYNs are left out: Linux sends its SYN-ACK with ID 0 before the socket's counter starts.
         if let id = ipID {
-            ipIDPackets &+= 1
-            if id == 0 { ipIDZero &+= 1 }
             if ipIDSeen {
                 let step = id &- ipIDLast
                 if step >= 1 && step <= 64 { ipIDSequentialSteps &+= 1 } else { ipIDOtherSteps &+= 1 }

@@ -32,7 +32,6 @@ public struct HalfOpen: TableEntry {
         f.client.syns = syns
         f.client.packets = syns.count
         f.client.ttlPackets = syns.count
-        f.client.lastTime = syns.lastTime
         f.lastTime = syns.lastTime
         f.lastFrame = syns.lastFrame
         f.duplicateSYNs = duplicateSYNs

@@ -258,6 +258,7 @@ extension JSONWriter {
         field("idleResetSeconds", t.idleResetSeconds); field("maxFindingsPerGroup", t.maxFindingsPerGroup)
         field("maxReportedFlows", t.maxReportedFlows)
         field("retransmissionMinCount", t.retransmissionMinCount); field("retransmissionMinRate", t.retransmissionMinRate)
+        field("stallSeconds", t.stallSeconds)
         field("synFloodMinHalfOpen", t.synFloodMinHalfOpen)
         field("synFloodMinSources", t.synFloodMinSources); field("synTimeoutSeconds", t.synTimeoutSeconds)
         field("zeroWindowMinAdvertisements", t.zeroWindowMinAdvertisements)
