@@ -26,6 +26,12 @@ public struct Diagnoser: Sendable {
     public private(set) var flowCount = 0
     /// Half-open attempts per service, parallel to `serviceStats` (nil until the first one).
     var floods: [FloodStats?] = []
+    /// TCP segments the capture saw twice (SYN copies and data copies), and where.
+    var copies: UInt64 = 0
+    var copyFlows = 0
+    var copyExamples: [FlowRef] = []
+    var copyFirst: Int64 = .max
+    var copyLast: Int64 = .min
 
     static let maxServices = 65_536
 
@@ -64,11 +70,20 @@ public struct Diagnoser: Sendable {
             }
         }
         account(f, outcome: outcome, kinds: kinds)
+        let c = UInt64(f.client.captureCopies) + UInt64(f.server.captureCopies) + UInt64(f.duplicateSYNs)
+        if c > 0 { countCopies(c, time: f.firstTime, last: f.lastTime, flow: FlowFacts.ref(f)) }
         if flowEntries.count < thresholds.maxReportedFlows {
             flowEntries.append(FlowEntry(f, outcome: outcome, findings: kinds.array))
         } else {
             flowsOmitted += 1
         }
+    }
+
+    mutating func countCopies(_ n: UInt64, time: Int64, last: Int64, flow: FlowRef?) {
+        copies += n
+        copyFlows += 1
+        copyFirst = min(copyFirst, time); copyLast = max(copyLast, last)
+        if let flow, copyExamples.count < 5 { copyExamples.append(flow) }
     }
 
     /// Counts one finding of `kind` against its (kind, server) group; returns the count before.
@@ -108,6 +123,7 @@ public struct Diagnoser: Sendable {
             kinds.append(.handshakeUnanswered)
             _ = countInGroup(.handshakeUnanswered, server: server)
         }
+        if h.duplicateSYNs > 0 { countCopies(UInt64(h.duplicateSYNs), time: h.syns.firstTime, last: h.lastTime, flow: nil) }
         account(proto: .tcp, server: server, port: h.clientIsLow ? h.key.highPort : h.key.lowPort, client: client,
                 sentSYN: true, rtt: nil, firstFrame: h.firstFrame, firstTime: h.syns.firstTime,
                 outcome: unanswered ? .unanswered : .pending, kinds: kinds)
@@ -148,6 +164,18 @@ public struct Diagnoser: Sendable {
         for (i, fl) in floods.enumerated() {
             guard let fl, fl.halfOpen >= thresholds.synFloodMinHalfOpen, fl.sourceCount >= thresholds.synFloodMinSources else { continue }
             out.append(fl.finding(serviceKeys[i]))
+        }
+        if copies > 0 {
+            let examples: [EvidenceValue] = copyExamples.map { r in
+                .string("\(r.client.map { "\($0.ip):\($0.port ?? 0)" } ?? "?") -> \(r.server.ip):\(r.server.port ?? 0)")
+            }
+            out.append(Finding(
+                kind: .captureDuplicates, severity: .info,
+                summary: "\(copies) TCP segment\(copies == 1 ? " was" : "s were") captured twice (identical segments milliseconds apart) in \(copyFlows) flow\(copyFlows == 1 ? "" : "s"): counted once, not as retransmissions",
+                frames: [], firstTime: copyFirst, lastTime: copyLast,
+                evidence: ["copies": .int(Int64(copies)), "flows": .int(Int64(copyFlows)), "examples": .array(examples)],
+                causes: FindingKind.captureDuplicates.info.causes, checks: FindingKind.captureDuplicates.info.checks,
+                filter: "tcp.analysis.retransmission", flow: nil))
         }
         // Findings counted but not kept, by kind: what each (kind, server) group had over the cap.
         var groups = perGroup

@@ -580,12 +580,14 @@ public enum KindCatalog {
                     duplicate-ACK figures are not inflated by the copies.
                     """,
                 detection: """
-                    Two frames are copies when they have the same IP ID, addresses, sequence and acknowledgment \
-                    numbers, flags, length and payload within 2 ms, or are byte-identical apart from TTL/hop limit \
-                    and checksum (a router seen on both its interfaces shows the TTL one lower). Copies are \
-                    removed before analysis and counted; the evidence gives the number of copies, their share of \
-                    frames and the usual TTL difference. Real retransmissions come an RTT or RTO later and are not \
-                    copies.
+                    Two TCP data segments of one flow and direction are copies when the second has the same \
+                    sequence number, length and IPv4 ID as the one before and comes within 2 ms; a SYN or SYN-ACK \
+                    is a copy when it repeats the same ISN within 50 ms (no stack retries that fast). Copies are \
+                    counted once: they do not count as retransmissions in tcp.retransmissions or as handshake \
+                    retries, while the Wireshark-compatible counters still count them as tshark does. One \
+                    capture-wide finding gives the number of copies, the flows and a few examples. Pure ACKs, and \
+                    copies a router adds with a lower TTL, are not detected yet. Real retransmissions come an RTT \
+                    or RTO later and are not copies.
                     """,
                 causes: [
                     "a SPAN/mirror session that includes both the ingress and the egress port (or VLAN) of the same traffic",

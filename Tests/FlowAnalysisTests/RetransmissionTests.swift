@@ -78,3 +78,26 @@ import Testing
         #expect(r.only(.retransmissions).isEmpty)
     }
 }
+
+@Suite("Capture copies") struct CaptureCopyTests {
+    @Test("segments seen twice are counted once, in one capture-wide finding") func copies() throws {
+        var s = Scenario()
+        s.serverID = 100; s.serverIDStep = 1
+        s.handshake()
+        for i in 0..<5 {
+            // The server's data, each segment captured twice 100 µs apart (same IP ID).
+            let seq = s.sisn + 1 + UInt32(i * 1000)
+            let id = s.serverID
+            s.s([.ack, .psh], seq: seq, ack: s.cisn + 1, payload: 1000, id: id)
+            s.t -= 900_000
+            s.s([.ack, .psh], seq: seq, ack: s.cisn + 1, payload: 1000, id: id)
+        }
+        s.c([.ack], seq: s.cisn + 1, ack: s.sisn + 5001)
+        let r = try s.analyze()
+        let f = try #require(r.only(.captureDuplicates).first)
+        #expect(f.evidence["copies"] == .int(5))
+        #expect(f.flow == nil && f.severity == .info)
+        #expect(r.only(.retransmissions).isEmpty)
+        #expect(r.flows.first?.retransmission == 5)                         // tshark's view is kept
+    }
+}
