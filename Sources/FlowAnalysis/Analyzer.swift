@@ -28,7 +28,7 @@ public struct Analyzer {
     public var onFinished: (Flow, _ now: Int64) -> Void
     /// Receives attempts that never sent more than SYNs; by default they become flows.
     public var onHalfOpenFinished: (HalfOpen, _ now: Int64) -> Void
-    /// ICMP errors that quote no known flow (for the ICMP detectors).
+    /// The latest packet time seen: the capture's "now" for timeouts.
     public private(set) var now: Int64 = 0
     var nextSweep: Int64 = .min
     static let sweepInterval: Int64 = 60 * 1_000_000_000

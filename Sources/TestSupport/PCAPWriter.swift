@@ -1,3 +1,4 @@
+import Foundation
 import Glibc
 import PacketDecoding
 
@@ -90,9 +91,23 @@ public func writeFile(_ path: String, _ bytes: [UInt8]) throws {
     guard n == bytes.count else { throw WriteError(description: "short write to \(path)") }
 }
 
-/// A fresh temporary directory for a test's files.
-public func temporaryDirectory(_ prefix: String = "flowdoctor") -> String {
-    var template = Array("/tmp/\(prefix)-XXXXXX".utf8CString)
+/// One directory per test process for every temporary file; removed when the process exits.
+private let testRoot: String = {
+    var template = Array("/tmp/flowdoctor-tests-XXXXXX".utf8CString)
     let p = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
-    return String(cString: p!)
+    let root = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    precondition(p != nil, "cannot make a temporary directory")
+    testRootForCleanup = root                       // set once, inside the one-time initialiser
+    atexit { try? FileManager.default.removeItem(atPath: testRootForCleanup) }
+    return root
+}()
+nonisolated(unsafe) private var testRootForCleanup = ""
+
+/// A fresh temporary directory for a test's files (inside the process's own, removed at exit).
+public func temporaryDirectory(_ prefix: String = "flowdoctor") -> String {
+    let root = testRoot
+    var template = Array("\(root)/\(prefix)-XXXXXX".utf8CString)
+    let p = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
+    precondition(p != nil, "cannot make a temporary directory")
+    return String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
 }
