@@ -10,6 +10,7 @@ public struct Diagnoser: Sendable {
     let windows: WindowDetector
     let retransmissions: RetransmissionDetector
     let stalls: StallDetector
+    let reordering: ReorderingDetector
     public private(set) var findings: [Finding] = []
     var perGroup: [GroupKey: Int] = [:]
     var lastGroup: GroupKey?
@@ -45,6 +46,7 @@ public struct Diagnoser: Sendable {
         windows = WindowDetector(thresholds: thresholds)
         retransmissions = RetransmissionDetector(thresholds: thresholds)
         stalls = StallDetector(thresholds: thresholds)
+        reordering = ReorderingDetector(thresholds: thresholds)
     }
 
     /// One finalised flow; `now` is the capture time at which it was finalised.
@@ -57,6 +59,7 @@ public struct Diagnoser: Sendable {
         let windowKind = windows.kind(f)
         if let k = windowKind { kinds.append(k) }
         if let k = retransmissions.kind(f) { kinds.append(k) }
+        if let k = reordering.kind(f) { kinds.append(k) }
         if let k = stalls.kind(f, asOf: now, zeroWindowReported: windowKind != nil) { kinds.append(k) }
         // Findings are built only while their group is under the cap: a flood costs counters.
         kinds.forEach { k in
@@ -65,6 +68,7 @@ public struct Diagnoser: Sendable {
             case resetKind: findings.append(resets.finding(k, f))
             case .zeroWindow: findings.append(windows.finding(f))
             case .retransmissions: findings.append(retransmissions.finding(f))
+            case .outOfOrder: findings.append(reordering.finding(f))
             case .stall: findings.append(stalls.finding(f, asOf: now))
             default: findings.append(handshake.finding(k, f))
             }

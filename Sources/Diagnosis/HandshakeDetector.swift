@@ -25,10 +25,11 @@ public enum HandshakeOutcome: String, Sendable, Codable, CaseIterable {
 /// The few kinds one flow can raise, without a heap allocation per flow.
 public struct FlowKinds: Sequence, Sendable {
     var a: FindingKind?, b: FindingKind?, c: FindingKind?, d: FindingKind?, e: FindingKind?, f: FindingKind?
+    var g: FindingKind?
     public init() {}
     public mutating func append(_ k: FindingKind) {
         if a == nil { a = k } else if b == nil { b = k } else if c == nil { c = k } else if d == nil { d = k }
-        else if e == nil { e = k } else { f = k }
+        else if e == nil { e = k } else if f == nil { f = k } else { g = k }
     }
     public var isEmpty: Bool { a == nil }
     public func makeIterator() -> IndexingIterator<[FindingKind]> { array.makeIterator() }
@@ -39,8 +40,9 @@ public struct FlowKinds: Sequence, Sendable {
         if let d { body(d) }
         if let e { body(e) }
         if let f { body(f) }
+        if let g { body(g) }
     }
-    public var array: [FindingKind] { [a, b, c, d, e, f].compactMap { $0 } }
+    public var array: [FindingKind] { [a, b, c, d, e, f, g].compactMap { $0 } }
 }
 
 /// The handshake failures of DESIGN.md §3 (tcp.handshake.*), judged at the end of each flow.

@@ -517,12 +517,14 @@ public enum KindCatalog {
                     usually comes from parallel paths in the network.
                     """,
                 detection: """
-                    A segment carrying bytes never seen before, with a sequence number below the highest already \
-                    seen in that direction and arriving within max(3 ms, iRTT/2) of the gap opening, is out of \
-                    order; one arriving later is a retransmission of a segment lost before the capture point. The \
-                    flow is reported when reordered segments pass the threshold printed in the report, with the \
-                    count, share of segments and largest displacement. Capture copies are removed first, and \
-                    bytes the capture never saw (capture.gap) are not reordering.
+                    Segments are classified with Wireshark's rules: new data below the highest sequence number \
+                    already seen in that direction, arriving within the initial RTT (3 ms when it is unknown) \
+                    of the highest, is out of order; later, it is a retransmission. The per-flow outOfOrder \
+                    counter equals tshark's tcp.analysis.out_of_order on the reference corpus. A flow is \
+                    reported when one side had at least outOfOrderMinCount (default 3) such segments and at \
+                    least outOfOrderMinRate (default 1%) of its data segments. Evidence: count, share, and the \
+                    side. The largest displacement and the byte-accurate separation from capture gaps come \
+                    later.
                     """,
                 causes: [
                     "ECMP or link aggregation hashing that spreads one flow over paths of different delay",

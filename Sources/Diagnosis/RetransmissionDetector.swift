@@ -47,3 +47,29 @@ public struct RetransmissionDetector: Sendable {
                        filter: FlowFacts.filter(f) + " && tcp.analysis.retransmission", flow: FlowFacts.ref(f))
     }
 }
+
+/// Reordering per flow (DESIGN.md §3 tcp.out-of-order), from the Wireshark-compatible counter.
+public struct ReorderingDetector: Sendable {
+    public var thresholds: Thresholds
+    public init(thresholds: Thresholds) { self.thresholds = thresholds }
+
+    func rate(_ p: TCPPeer) -> Double { p.dataSegments == 0 ? 0 : Double(p.outOfOrder) / Double(p.dataSegments) }
+    func over(_ p: TCPPeer) -> Bool { Int(p.outOfOrder) >= thresholds.outOfOrderMinCount && rate(p) >= thresholds.outOfOrderMinRate }
+
+    public func kind(_ f: Flow) -> FindingKind? { f.isTCP && (over(f.client) || over(f.server)) ? .outOfOrder : nil }
+
+    public func finding(_ f: Flow) -> Finding {
+        let clientWorse = over(f.client) && rate(f.client) >= rate(f.server)
+        let p = clientWorse ? f.client : f.server
+        let who = clientWorse ? FlowFacts.client(f) : FlowFacts.server(f)
+        let peer = clientWorse ? FlowFacts.server(f) : FlowFacts.client(f)
+        let pct = rate(p) * 100
+        return Finding(kind: .outOfOrder, severity: .warning,
+                       summary: "\(p.outOfOrder) of \(p.dataSegments) data segments from \(who) to \(peer) arrived out of order (\(pct < 10 ? String(format1: pct) : "\(Int(pct.rounded()))")%)",
+                       frames: [], firstTime: f.firstTime, lastTime: f.lastTime,
+                       evidence: ["sender": .string(clientWorse ? "client" : "server"), "outOfOrder": .int(Int64(p.outOfOrder)),
+                                  "dataSegments": .int(Int64(p.dataSegments)), "ratePercent": .double((pct * 100).rounded() / 100)],
+                       causes: FindingKind.outOfOrder.info.causes, checks: FindingKind.outOfOrder.info.checks,
+                       filter: FlowFacts.filter(f) + " && tcp.analysis.out_of_order", flow: FlowFacts.ref(f))
+    }
+}

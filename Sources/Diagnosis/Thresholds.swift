@@ -14,6 +14,9 @@ public struct Thresholds: Sendable, Codable, Equatable {
     /// at least this many, and at least this share of that side's data segments.
     public var retransmissionMinCount = 3
     public var retransmissionMinRate = 0.01
+    /// Out-of-order data segments from one side that make tcp.out-of-order.
+    public var outOfOrderMinCount = 3
+    public var outOfOrderMinRate = 0.01
     /// Data outstanding this long without acknowledged progress is tcp.stall.
     public var stallSeconds = 2.0
     /// Detailed findings kept per (kind, server address); the rest are counted.

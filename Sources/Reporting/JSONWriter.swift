@@ -258,6 +258,7 @@ extension JSONWriter {
         field("idleResetSeconds", t.idleResetSeconds); field("maxFindingsPerGroup", t.maxFindingsPerGroup)
         field("maxReportedFlows", t.maxReportedFlows)
         field("retransmissionMinCount", t.retransmissionMinCount); field("retransmissionMinRate", t.retransmissionMinRate)
+        field("outOfOrderMinCount", t.outOfOrderMinCount); field("outOfOrderMinRate", t.outOfOrderMinRate)
         field("stallSeconds", t.stallSeconds)
         field("synFloodMinHalfOpen", t.synFloodMinHalfOpen)
         field("synFloodMinSources", t.synFloodMinSources); field("synTimeoutSeconds", t.synTimeoutSeconds)

@@ -101,3 +101,38 @@ import Testing
         #expect(r.flows.first?.retransmission == 5)                         // tshark's view is kept
     }
 }
+
+@Suite("Reordering") struct ReorderingTests {
+    /// 20 segments where each of `swaps` pairs arrives swapped, 1 ms apart.
+    func scenario(swaps: Int) -> Scenario {
+        var s = Scenario()
+        s.handshake()
+        let base = s.cisn + 1
+        var i = 0
+        while i < 20 {
+            if i / 2 < swaps && i % 2 == 0 {
+                s.c([.ack, .psh], seq: base + UInt32((i + 1) * 1000), ack: s.sisn + 1, payload: 1000)
+                s.c([.ack, .psh], seq: base + UInt32(i * 1000), ack: s.sisn + 1, payload: 1000)
+                i += 2
+            } else {
+                s.c([.ack, .psh], seq: base + UInt32(i * 1000), ack: s.sisn + 1, payload: 1000)
+                i += 1
+            }
+        }
+        return s
+    }
+
+    @Test("repeated reordering is reported with its share") func reordered() throws {
+        let r = try scenario(swaps: 3).analyze()
+        let f = try #require(r.only(.outOfOrder).first)
+        #expect(f.evidence["outOfOrder"] == .int(3))
+        #expect(f.evidence["sender"] == .string("client"))
+        #expect(r.flows.first?.outOfOrder == 3 && r.flows.first?.retransmission == 0)
+    }
+
+    @Test("near miss: one swapped pair is below the threshold") func once() throws {
+        let r = try scenario(swaps: 1).analyze()
+        #expect(r.flows.first?.outOfOrder == 1)
+        #expect(r.only(.outOfOrder).isEmpty)
+    }
+}
