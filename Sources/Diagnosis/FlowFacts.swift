@@ -16,6 +16,12 @@ enum FlowFacts {
         return "\(ip)==\(f.clientAddress) && \(ip)==\(f.serverAddress) && \(t)==\(f.clientPort) && \(t)==\(f.serverPort)"
     }
 
+    /// Which side a per-direction finding is about: the client when it passes the thresholds and
+    /// its rate is at least the server's.
+    static func clientIsWorse(_ f: Flow, over: (TCPPeer) -> Bool, rate: (TCPPeer) -> Double) -> Bool {
+        over(f.client) && rate(f.client) >= rate(f.server)
+    }
+
     static func client(_ f: Flow) -> String { endpoint(f.clientAddress, f.clientPort) }
     static func server(_ f: Flow) -> String { endpoint(f.serverAddress, f.serverPort) }
     static func endpoint(_ a: IPAddress, _ p: UInt16) -> String { a.isIPv4 ? "\(a):\(p)" : "[\(a)]:\(p)" }

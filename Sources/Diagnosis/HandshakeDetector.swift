@@ -23,7 +23,7 @@ public enum HandshakeOutcome: String, Sendable, Codable, CaseIterable {
 }
 
 /// The few kinds one flow can raise, without a heap allocation per flow.
-public struct FlowKinds: Sequence, Sendable {
+public struct FlowKinds: Sendable {
     var a: FindingKind?, b: FindingKind?, c: FindingKind?, d: FindingKind?, e: FindingKind?, f: FindingKind?
     var g: FindingKind?
     public init() {}
@@ -32,7 +32,6 @@ public struct FlowKinds: Sequence, Sendable {
         else if e == nil { e = k } else if f == nil { f = k } else { g = k }
     }
     public var isEmpty: Bool { a == nil }
-    public func makeIterator() -> IndexingIterator<[FindingKind]> { array.makeIterator() }
     public func forEach(_ body: (FindingKind) -> Void) {
         if let a { body(a) }
         if let b { body(b) }
@@ -106,11 +105,6 @@ public struct HandshakeDetector: Sendable {
     }
 
     static func retries(_ f: Flow) -> Int { Int(f.client.syns.count) - 1 + max(Int(f.server.syns.count) - 1, 0) }
-
-    /// The findings for one flow.
-    public func findings(_ f: Flow, outcome: HandshakeOutcome) -> [Finding] {
-        kinds(f, outcome: outcome).array.map { finding($0, f) }
-    }
 
     /// Builds the finding of one kind that `kinds` returned for this flow.
     public func finding(_ kind: FindingKind, _ f: Flow) -> Finding {

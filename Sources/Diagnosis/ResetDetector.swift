@@ -60,10 +60,6 @@ public struct ResetDetector: Sendable {
         return .resetAbort
     }
 
-    public func findings(_ f: Flow, outcome: HandshakeOutcome) -> [Finding] {
-        kind(f, outcome: outcome).map { [finding($0, f)] } ?? []
-    }
-
     public func finding(_ kind: FindingKind, _ f: Flow) -> Finding {
         let r = f.reset!
         let sender = r.sender == .client ? FlowFacts.client(f) : FlowFacts.server(f)

@@ -20,7 +20,7 @@ public struct RetransmissionDetector: Sendable {
     }
 
     public func finding(_ f: Flow) -> Finding {
-        let clientWorse = rate(f.client) >= rate(f.server) && over(f.client)
+        let clientWorse = FlowFacts.clientIsWorse(f, over: over, rate: rate)
         let p = clientWorse ? f.client : f.server
         let who = clientWorse ? FlowFacts.client(f) : FlowFacts.server(f)
         let peer = clientWorse ? FlowFacts.server(f) : FlowFacts.client(f)
@@ -59,7 +59,7 @@ public struct ReorderingDetector: Sendable {
     public func kind(_ f: Flow) -> FindingKind? { f.isTCP && (over(f.client) || over(f.server)) ? .outOfOrder : nil }
 
     public func finding(_ f: Flow) -> Finding {
-        let clientWorse = over(f.client) && rate(f.client) >= rate(f.server)
+        let clientWorse = FlowFacts.clientIsWorse(f, over: over, rate: rate)
         let p = clientWorse ? f.client : f.server
         let who = clientWorse ? FlowFacts.client(f) : FlowFacts.server(f)
         let peer = clientWorse ? FlowFacts.server(f) : FlowFacts.client(f)
