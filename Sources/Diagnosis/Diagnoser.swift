@@ -33,6 +33,13 @@ public struct Diagnoser: Sendable {
     var copyExamples: [FlowRef] = []
     var copyFirst: Int64 = .max
     var copyLast: Int64 = .min
+    /// Bytes receivers acknowledged that the capture never saw (capture.gap), and where.
+    var gapBytes: UInt64 = 0
+    var gapEvents: UInt64 = 0
+    var gapFlows = 0
+    var gapExamples: [(flow: FlowRef, bytes: UInt64)] = []
+    var gapFirst: Int64 = .max
+    var gapLast: Int64 = .min
 
     static let maxServices = 65_536
 
@@ -76,6 +83,19 @@ public struct Diagnoser: Sendable {
         account(f, outcome: outcome, kinds: kinds)
         let c = UInt64(f.client.captureCopies) + UInt64(f.server.captureCopies) + UInt64(f.duplicateSYNs)
         if c > 0 { countCopies(c, time: f.firstTime, last: f.lastTime, flow: FlowFacts.ref(f)) }
+        let missed = f.client.loss.missedBytes &+ f.server.loss.missedBytes
+        if f.isTCP && missed > 0 {
+            gapBytes &+= missed
+            gapEvents &+= UInt64(f.client.loss.gapEvents) &+ UInt64(f.server.loss.gapEvents)
+            gapFlows += 1
+            gapFirst = min(gapFirst, f.firstTime); gapLast = max(gapLast, f.lastTime)
+            // The five flows that lost the most.
+            if gapExamples.count < 5 || missed > gapExamples[gapExamples.count - 1].bytes {
+                if gapExamples.count == 5 { gapExamples.removeLast() }
+                let i = gapExamples.firstIndex { $0.bytes < missed } ?? gapExamples.count
+                gapExamples.insert((FlowFacts.ref(f), missed), at: i)
+            }
+        }
         if flowEntries.count < thresholds.maxReportedFlows {
             flowEntries.append(FlowEntry(f, outcome: outcome, findings: kinds.array))
         } else {
@@ -137,6 +157,10 @@ public struct Diagnoser: Sendable {
         account(proto: f.key.proto, server: f.serverAddress, port: f.serverPort, client: f.clientAddress,
                 sentSYN: f.client.sentSYN, rtt: f.handshakeRTT, firstFrame: f.firstFrame, firstTime: f.firstTime,
                 outcome: outcome, kinds: kinds)
+        if f.isTCP, let i = lastService?.index, lastService?.key.port == f.serverPort {
+            serviceStats[i].dataSegments &+= UInt64(RetransmissionDetector.segments(f.client)) &+ UInt64(RetransmissionDetector.segments(f.server))
+            serviceStats[i].retransmissions &+= UInt64(f.client.loss.retransmissions) &+ UInt64(f.server.loss.retransmissions)
+        }
     }
 
     mutating func account(proto: IPProtocol, server: IPAddress, port: UInt16, client: IPAddress, sentSYN: Bool, rtt: Int64?,
@@ -181,6 +205,20 @@ public struct Diagnoser: Sendable {
                 causes: FindingKind.captureDuplicates.info.causes, checks: FindingKind.captureDuplicates.info.checks,
                 filter: "tcp.analysis.retransmission", flow: nil))
         }
+        if gapBytes > 0 {
+            let examples: [EvidenceValue] = gapExamples.map { e in
+                .object(["flow": .string("\(e.flow.client.map { "\($0.ip):\($0.port ?? 0)" } ?? "?") -> \(e.flow.server.ip):\(e.flow.server.port ?? 0)"),
+                         "bytes": .int(Int64(e.bytes))])
+            }
+            out.append(Finding(
+                kind: .captureGap, severity: .warning,
+                summary: "The capture is missing \(gapBytes) byte\(gapBytes == 1 ? "" : "s") of TCP data in \(gapFlows) flow\(gapFlows == 1 ? "" : "s") that the receivers acknowledged: packets the capture did not record, not network loss",
+                frames: [], firstTime: gapFirst, lastTime: gapLast,
+                evidence: ["bytes": .int(Int64(gapBytes)), "flows": .int(Int64(gapFlows)), "gaps": .int(Int64(gapEvents)),
+                           "largest": .array(examples)],
+                causes: FindingKind.captureGap.info.causes, checks: FindingKind.captureGap.info.checks,
+                filter: "tcp.analysis.ack_lost_segment", flow: nil))
+        }
         // Findings counted but not kept, by kind: what each (kind, server) group had over the cap.
         var groups = perGroup
         if let lg = lastGroup { groups[lg] = lastGroupCount }
@@ -208,6 +246,9 @@ struct ServiceStats: Sendable {
     var resets: [String: Int] = [:]
     var rtts: [Int64] = []
     var clients = Set<IPAddress>()
+    /// TCP data segments both ways, and those sent again (flowdoctor's classification).
+    var dataSegments: UInt64 = 0
+    var retransmissions: UInt64 = 0
     static let maxSamples = 4096
     static let maxClients = 4096
 
@@ -249,6 +290,10 @@ public struct ServiceSummary: Codable, Sendable {
     public var slowHandshakes: Int
     public var handshakeRTTms: RTT?
     public var resets: [String: Int]
+    /// Data segments (both directions, TCP) and the share of them that were retransmissions.
+    public var dataSegments: UInt64
+    public var retransmissions: UInt64
+    public var retransmissionRatePercent: Double?
 
     public struct RTT: Codable, Sendable { public var p50: Double; public var p95: Double; public var samples: Int }
 
@@ -266,6 +311,11 @@ public struct ServiceSummary: Codable, Sendable {
         self.failed = failed
         slowHandshakes = s.slow
         resets = s.resets
+        dataSegments = s.dataSegments
+        retransmissions = s.retransmissions
+        if s.dataSegments > 0 {
+            retransmissionRatePercent = (Double(s.retransmissions) / Double(s.dataSegments) * 10_000).rounded() / 100
+        }
         if !s.rtts.isEmpty {
             let sorted = s.rtts.sorted()
             func pct(_ p: Double) -> Double { FlowFacts.ms(sorted[min(sorted.count - 1, Int((Double(sorted.count - 1) * p).rounded()))]) }
@@ -299,13 +349,9 @@ public struct FlowEntry: Codable, Sendable {
     public var roleGuessed: Bool
     public var findings: [String]
     /// Wireshark-compatible counters, both directions (tshark's tcp.analysis.* filters).
-    public var zeroWindow: UInt32
-    public var retransmission: UInt32
-    public var fastRetransmission: UInt32
-    public var spuriousRetransmission: UInt32
-    public var outOfOrder: UInt32
-    public var duplicateAck: UInt32
-    public var lostSegment: UInt32
+    public var counters: WiresharkCounters
+    /// Bytes both sides acknowledged that the capture never saw (Zeek's missed_bytes).
+    public var missedBytes: UInt64
 
     init(_ f: Flow, outcome: HandshakeOutcome, findings: [FindingKind]) {
         let r = FlowFacts.ref(f)
@@ -322,12 +368,62 @@ public struct FlowEntry: Codable, Sendable {
         handshakeRTTms = f.handshakeRTT.map(FlowFacts.ms)
         roleGuessed = f.roleGuessed
         self.findings = findings.map(\.rawValue)
-        zeroWindow = f.client.zeroWindowAds &+ f.server.zeroWindowAds
-        retransmission = f.client.retransmissions &+ f.server.retransmissions
-        fastRetransmission = f.client.fastRetransmissions &+ f.server.fastRetransmissions
-        spuriousRetransmission = f.client.spuriousRetransmissions &+ f.server.spuriousRetransmissions
-        outOfOrder = f.client.outOfOrder &+ f.server.outOfOrder
-        duplicateAck = f.client.duplicateAcks &+ f.server.duplicateAcks
-        lostSegment = f.client.lostSegments &+ f.server.lostSegments
+        counters = WiresharkCounters(f)
+        missedBytes = f.client.loss.missedBytes &+ f.server.loss.missedBytes
     }
+}
+
+/// What tshark's tcp.analysis.* display filters match in one flow, under Wireshark's names and
+/// definitions (reference/detection-rules.md §1.2), so a user can check us with the tool they trust.
+public struct WiresharkCounters: Codable, Sendable, Equatable {
+    public var retransmission: UInt32
+    public var fastRetransmission: UInt32
+    public var spuriousRetransmission: UInt32
+    public var outOfOrder: UInt32
+    public var lostSegment: UInt32
+    public var ackLostSegment: UInt32
+    public var duplicateAck: UInt32
+    public var zeroWindow: UInt32
+    public var windowFull: UInt32
+    public var keepAlive: UInt32
+
+    enum CodingKeys: String, CodingKey {
+        case retransmission, fastRetransmission = "fast_retransmission", spuriousRetransmission = "spurious_retransmission"
+        case outOfOrder = "out_of_order", lostSegment = "lost_segment", ackLostSegment = "ack_lost_segment"
+        case duplicateAck = "duplicate_ack", zeroWindow = "zero_window", windowFull = "window_full", keepAlive = "keep_alive"
+    }
+
+    init(_ f: Flow) {
+        let c = f.client, s = f.server
+        retransmission = c.retransmissions &+ s.retransmissions
+        fastRetransmission = c.fastRetransmissions &+ s.fastRetransmissions
+        spuriousRetransmission = c.spuriousRetransmissions &+ s.spuriousRetransmissions
+        outOfOrder = c.outOfOrder &+ s.outOfOrder
+        lostSegment = c.lostSegments &+ s.lostSegments
+        ackLostSegment = c.ackLostSegments &+ s.ackLostSegments
+        duplicateAck = c.duplicateAcks &+ s.duplicateAcks
+        zeroWindow = c.zeroWindowAds &+ s.zeroWindowAds
+        windowFull = c.windowFull &+ s.windowFull
+        keepAlive = c.keepAlives &+ s.keepAlives
+    }
+
+    /// The counter tshark's `tcp.analysis.<name>` filter corresponds to.
+    public subscript(name: String) -> UInt32? {
+        switch name {
+        case "retransmission": retransmission
+        case "fast_retransmission": fastRetransmission
+        case "spurious_retransmission": spuriousRetransmission
+        case "out_of_order": outOfOrder
+        case "lost_segment": lostSegment
+        case "ack_lost_segment": ackLostSegment
+        case "duplicate_ack": duplicateAck
+        case "zero_window": zeroWindow
+        case "window_full": windowFull
+        case "keep_alive": keepAlive
+        default: nil
+        }
+    }
+
+    public static let names = ["retransmission", "fast_retransmission", "spurious_retransmission", "out_of_order",
+                               "lost_segment", "ack_lost_segment", "duplicate_ack", "zero_window", "window_full", "keep_alive"]
 }

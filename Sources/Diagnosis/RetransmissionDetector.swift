@@ -1,17 +1,24 @@
 import FlowAnalysis
 import PacketDecoding
 
-/// Data retransmissions per flow (DESIGN.md §3 tcp.retransmissions), counted as Wireshark counts
-/// them (the per-flow counters match tshark on the reference corpus). SYN and FIN retries are the
-/// handshake's and close's business and are left out here.
+/// Data retransmissions per flow (DESIGN.md §3 tcp.retransmissions), from the byte-accurate loss
+/// analysis (FlowAnalysis/LossAnalysis.swift): capture copies, keep-alives and window probes are
+/// not retransmissions, late originals are reordering, and each resend is split by its trigger.
+/// SYN and FIN retries are the handshake's and close's business and are left out here.
 public struct RetransmissionDetector: Sendable {
     public var thresholds: Thresholds
     public init(thresholds: Thresholds) { self.thresholds = thresholds }
 
-    func rate(_ p: TCPPeer) -> Double { p.dataSegments == 0 ? 0 : Double(p.dataRetransmissions) / Double(p.dataSegments) }
+    /// Data segments this side sent, capture copies left out.
+    static func segments(_ p: TCPPeer) -> UInt32 { p.dataSegments &- min(p.captureCopies, p.dataSegments) }
+
+    func rate(_ p: TCPPeer) -> Double {
+        let n = Self.segments(p)
+        return n == 0 ? 0 : Double(p.loss.retransmissions) / Double(n)
+    }
 
     func over(_ p: TCPPeer) -> Bool {
-        Int(p.dataRetransmissions) >= thresholds.retransmissionMinCount && rate(p) >= thresholds.retransmissionMinRate
+        Int(p.loss.retransmissions) >= thresholds.retransmissionMinCount && rate(p) >= thresholds.retransmissionMinRate
     }
 
     public func kind(_ f: Flow) -> FindingKind? {
@@ -22,25 +29,50 @@ public struct RetransmissionDetector: Sendable {
     public func finding(_ f: Flow) -> Finding {
         let clientWorse = FlowFacts.clientIsWorse(f, over: over, rate: rate)
         let p = clientWorse ? f.client : f.server
+        let l = p.loss
         let who = clientWorse ? FlowFacts.client(f) : FlowFacts.server(f)
         let peer = clientWorse ? FlowFacts.server(f) : FlowFacts.client(f)
         let pct = rate(p) * 100
         let pctText = pct < 10 ? String(format1: pct) : "\(Int(pct.rounded()))"
-        let timeouts = Int(p.dataRetransmissions) - Int(p.fastRetransmissions) - Int(p.spuriousRetransmissions)
-        var summary = "\(who) retransmitted \(p.dataRetransmissions) of \(p.dataSegments) data segments to \(peer) (\(pctText)%)"
-        summary += ": \(p.fastRetransmissions) fast, \(max(timeouts, 0)) after a timeout, \(p.spuriousRetransmissions) spurious"
+        var parts = ["\(l.fast) fast", "\(l.timeout) after a timeout"]
+        if l.tailLossProbes > 0 { parts.append("\(l.tailLossProbes) tail-loss probe\(l.tailLossProbes == 1 ? "" : "s")") }
+        parts.append("\(l.spurious) spurious")
+        var summary = "\(who) retransmitted \(l.retransmissions) of \(Self.segments(p)) data segments to \(peer) (\(pctText)%): "
+        summary += parts.joined(separator: ", ")
+        let location: String
+        if l.lostBeforeCapture == 0 { location = "after-capture-point" }
+        else if l.lostBeforeCapture == l.retransmissions { location = "before-capture-point" }
+        else { location = "both" }
+        switch location {
+        case "before-capture-point": summary += "; the originals never reached the capture point (lost upstream of it)"
+        case "both": summary += "; \(l.lostBeforeCapture) originals never reached the capture point"
+        default: summary += "; the capture saw the originals (lost downstream of it, or resent needlessly)"
+        }
+        if l.timeout > 0 && l.longestRTO > 0 {
+            summary += "; longest wait before a timeout resend \(FlowFacts.seconds(l.longestRTO))"
+            if l.maxAttempts > 1 { summary += ", up to \(l.maxAttempts) attempts at one segment" }
+        }
         var ev: [String: EvidenceValue] = [
             "sender": .string(clientWorse ? "client" : "server"),
-            "retransmissions": .int(Int64(p.dataRetransmissions)), "dataSegments": .int(Int64(p.dataSegments)),
-            "ratePercent": .double((pct * 100).rounded() / 100), "retransmittedBytes": .int(Int64(p.retransmittedBytes)),
-            "fast": .int(Int64(p.fastRetransmissions)), "spurious": .int(Int64(p.spuriousRetransmissions)),
-            "timeoutOrOther": .int(Int64(max(timeouts, 0))), "outOfOrder": .int(Int64(p.outOfOrder)),
-            "previousSegmentNotCaptured": .int(Int64(p.lostSegments)),
+            "retransmissions": .int(Int64(l.retransmissions)), "dataSegments": .int(Int64(Self.segments(p))),
+            "ratePercent": .double((pct * 100).rounded() / 100), "retransmittedBytes": .int(Int64(l.retransmittedBytes)),
+            "fast": .int(Int64(l.fast)), "timeout": .int(Int64(l.timeout)), "tailLossProbes": .int(Int64(l.tailLossProbes)),
+            "spurious": .int(Int64(l.spurious)), "lossLocation": .string(location),
+            "lostBeforeCapturePoint": .int(Int64(l.lostBeforeCapture)),
+            "originalSeenByCapture": .int(Int64(l.retransmissions - l.lostBeforeCapture)),
+            "maxAttemptsOfOneSegment": .int(Int64(l.maxAttempts)),
+            "reordered": .int(Int64(l.reordered)),
             "duplicateAcksFromPeer": .int(Int64(clientWorse ? f.server.duplicateAcks : f.client.duplicateAcks)),
+            "wiresharkRetransmissions": .int(Int64(p.retransmissions)),
         ]
+        if l.timeout > 0 { ev["longestTimeoutMs"] = .double(FlowFacts.ms(l.longestRTO)) }
+        if l.dsackReports > 0 { ev["dsackReports"] = .int(Int64(l.dsackReports)) }
+        if l.spuriousByDSACK > 0 { ev["spuriousConfirmedByDSACK"] = .int(Int64(l.spuriousByDSACK)) }
+        if l.spuriousByTimestamps > 0 { ev["spuriousConfirmedByTimestamps"] = .int(Int64(l.spuriousByTimestamps)) }
         if p.captureCopies > 0 { ev["captureCopiesSetApart"] = .int(Int64(p.captureCopies)) }
+        if l.missedBytes > 0 { ev["bytesMissedByCapture"] = .int(Int64(l.missedBytes)) }
         let other = clientWorse ? f.server : f.client
-        if other.dataRetransmissions > 0 { ev["otherDirectionRetransmissions"] = .int(Int64(other.dataRetransmissions)) }
+        if other.loss.retransmissions > 0 { ev["otherDirectionRetransmissions"] = .int(Int64(other.loss.retransmissions)) }
         return Finding(kind: .retransmissions, severity: pct >= 5 ? .error : .warning, summary: summary, frames: [],
                        firstTime: f.firstTime, lastTime: f.lastTime, evidence: ev,
                        causes: FindingKind.retransmissions.info.causes, checks: FindingKind.retransmissions.info.checks,
@@ -53,8 +85,11 @@ public struct ReorderingDetector: Sendable {
     public var thresholds: Thresholds
     public init(thresholds: Thresholds) { self.thresholds = thresholds }
 
-    func rate(_ p: TCPPeer) -> Double { p.dataSegments == 0 ? 0 : Double(p.outOfOrder) / Double(p.dataSegments) }
-    func over(_ p: TCPPeer) -> Bool { Int(p.outOfOrder) >= thresholds.outOfOrderMinCount && rate(p) >= thresholds.outOfOrderMinRate }
+    func rate(_ p: TCPPeer) -> Double {
+        let n = RetransmissionDetector.segments(p)
+        return n == 0 ? 0 : Double(p.loss.reordered) / Double(n)
+    }
+    func over(_ p: TCPPeer) -> Bool { Int(p.loss.reordered) >= thresholds.outOfOrderMinCount && rate(p) >= thresholds.outOfOrderMinRate }
 
     public func kind(_ f: Flow) -> FindingKind? { f.isTCP && (over(f.client) || over(f.server)) ? .outOfOrder : nil }
 
@@ -65,10 +100,12 @@ public struct ReorderingDetector: Sendable {
         let peer = clientWorse ? FlowFacts.server(f) : FlowFacts.client(f)
         let pct = rate(p) * 100
         return Finding(kind: .outOfOrder, severity: .warning,
-                       summary: "\(p.outOfOrder) of \(p.dataSegments) data segments from \(who) to \(peer) arrived out of order (\(pct < 10 ? String(format1: pct) : "\(Int(pct.rounded()))")%)",
+                       summary: "\(p.loss.reordered) of \(RetransmissionDetector.segments(p)) data segments from \(who) to \(peer) arrived out of order (\(pct < 10 ? String(format1: pct) : "\(Int(pct.rounded()))")%)",
                        frames: [], firstTime: f.firstTime, lastTime: f.lastTime,
-                       evidence: ["sender": .string(clientWorse ? "client" : "server"), "outOfOrder": .int(Int64(p.outOfOrder)),
-                                  "dataSegments": .int(Int64(p.dataSegments)), "ratePercent": .double((pct * 100).rounded() / 100)],
+                       evidence: ["sender": .string(clientWorse ? "client" : "server"), "outOfOrder": .int(Int64(p.loss.reordered)),
+                                  "dataSegments": .int(Int64(RetransmissionDetector.segments(p))),
+                                  "ratePercent": .double((pct * 100).rounded() / 100),
+                                  "wiresharkOutOfOrder": .int(Int64(p.outOfOrder))],
                        causes: FindingKind.outOfOrder.info.causes, checks: FindingKind.outOfOrder.info.checks,
                        filter: FlowFacts.filter(f) + " && tcp.analysis.out_of_order", flow: FlowFacts.ref(f))
     }

@@ -157,7 +157,8 @@ public struct Analyzer {
         let payload = p.payload?.count ?? 0
         // What the segment occupies in sequence space, from the IP length (not the capture).
         let wirePayload = max((p.transportWireLength ?? 0) &- t.headerLength, payload)
-        let opts = flags.contains(.syn) ? t.options.summary : TCPOptionSummary()
+        // Options matter on every segment (SACK, timestamps); most bulk segments carry only timestamps.
+        let opts = t.headerLength > TCPHeader.minimumLength ? t.options.summary : TCPOptionSummary()
         flows.slots[Int(s)].update(fromClient: fromClient, flags: flags, seq: t.sequence, ack: t.acknowledgment,
                                    window: t.window, payload: wirePayload, options: opts, ttl: ttl, ipID: ipID,
                                    mac: mac, time: time, frame: frame)

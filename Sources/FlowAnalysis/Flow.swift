@@ -96,6 +96,16 @@ public struct TCPPeer: Sendable {
     public var macVaries = false
     public var ipIDSeen = false
     public var wsLastWasKeepAlive = false
+    /// Wireshark's win_scale: -1 unknown, -2 no scaling, else the shift.
+    var wsWinScale: Int8 = -1
+    /// The last window came on a SYN (never scaled).
+    var wsWindowFromSYN = false
+    public var wsMaxSeqToBeAcked: SeqNum?
+    public var ackLostSegments: UInt32 = 0
+    public var windowFull: UInt32 = 0
+    public var keepAlives: UInt32 = 0
+    /// flowdoctor's own, byte-accurate loss analysis of this side's data (LossAnalysis.swift).
+    public var loss = LossState()
     public var zeroWindowOpen: Bool { zeroWindowClosedSince != 0 }
 
     public init() {}

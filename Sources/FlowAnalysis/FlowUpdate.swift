@@ -15,7 +15,7 @@ extension Flow {
                 lastTime = max(lastTime, time)
                 // Wireshark still classifies the copy (a retransmission, or out of order).
                 wiresharkAnalysis(fromClient: fromClient, flags: flags, seq: seq, ack: ack, window: window, seglen: payload, time: time,
-                          ipID: ipID)
+                          ipID: ipID, windowScale: options.windowScale)
                 return
             }
         }
@@ -29,9 +29,11 @@ extension Flow {
         // History first: its letters describe the packet as it arrived.
         recordHistory(flags: flags, seq: seq, payload: payload, window: window, fromClient: fromClient)
 
-        // Wireshark's classification first: it reads the state as it was before this segment.
+        // Both analyses read the state as it was before this segment.
+        analyzeLoss(fromClient: fromClient, flags: flags, seq: seq, ack: ack, window: window, payload: payload,
+                    options: options, ipID: ipID, time: time)
         wiresharkAnalysis(fromClient: fromClient, flags: flags, seq: seq, ack: ack, window: window, seglen: payload, time: time,
-                          ipID: ipID)
+                          ipID: ipID, windowScale: options.windowScale)
         // Zero-window probes into a closed window: one byte of new data (Wireshark's rule), or
         // Linux's empty segment one below the next sequence number.
         if payload <= 1, !isRST, !isSYN {
@@ -90,13 +92,13 @@ extension Flow {
     }
 
     mutating func wiresharkAnalysis(fromClient: Bool, flags: TCPFlags, seq: SeqNum, ack: SeqNum, window: UInt16,
-                                    seglen: Int, time: Int64, ipID: UInt16?) {
+                                    seglen: Int, time: Int64, ipID: UInt16?, windowScale: UInt8?) {
         if fromClient {
-            TCPPeer.wiresharkAnalysis(&client, rev: server.wsView, flags: flags, seq: seq, ack: ack, window: window,
-                                      seglen: seglen, time: time, irtt: initialRTT, ipID: ipID)
+            TCPPeer.wiresharkAnalysis(&client, &server, flags: flags, seq: seq, ack: ack, window: window, seglen: seglen,
+                                      time: time, irtt: initialRTT, ipID: ipID, windowScale: windowScale)
         } else {
-            TCPPeer.wiresharkAnalysis(&server, rev: client.wsView, flags: flags, seq: seq, ack: ack, window: window,
-                                      seglen: seglen, time: time, irtt: initialRTT, ipID: ipID)
+            TCPPeer.wiresharkAnalysis(&server, &client, flags: flags, seq: seq, ack: ack, window: window, seglen: seglen,
+                                      time: time, irtt: initialRTT, ipID: ipID, windowScale: windowScale)
         }
     }
 
@@ -180,52 +182,57 @@ extension Flow {
 
 extension TCPPeer {
     /// Wireshark's per-segment rules, in its order (reference/detection-rules.md §1.2), on the
-    /// sender's state (`fwd`, this peer) and the receiver's (`rev`). Counts what tshark's
-    /// tcp.analysis.* filters would match, so flows can be checked against tshark.
-    /// What the analysis reads of the other direction: a few values, not a copy of the peer.
-    struct WiresharkView {
-        var window: UInt16
-        var lastAck: SeqNum?
-        var lastAckTime: Int64
-        var dupAcks: UInt32
-        var lastWasKeepAlive: Bool
-    }
-    var wsView: WiresharkView {
-        WiresharkView(window: window, lastAck: wsLastAck, lastAckTime: wsLastAckTime, dupAcks: wsDupAcks,
-                      lastWasKeepAlive: wsLastWasKeepAlive)
-    }
-
-    static func wiresharkAnalysis(_ fwd: inout TCPPeer, rev: WiresharkView, flags: TCPFlags, seq: SeqNum, ack: SeqNum,
-                                  window: UInt16, seglen: Int, time: Int64, irtt: Int64, ipID: UInt16?) {
+    /// sender's state (`fwd`) and the receiver's (`rev`, which "ACKed unseen segment" updates).
+    /// Counts what tshark's tcp.analysis.* filters would match, so flows can be checked against it.
+    static func wiresharkAnalysis(_ fwd: inout TCPPeer, _ rev: inout TCPPeer, flags: TCPFlags, seq: SeqNum, ack: SeqNum,
+                                  window: UInt16, seglen: Int, time: Int64, irtt: Int64, ipID: UInt16?, windowScale: UInt8?) {
         let syn = flags.contains(.syn), fin = flags.contains(.fin), rst = flags.contains(.rst), hasACK = flags.contains(.ack)
         let control = syn || fin || rst
-        var zeroWindowProbe = false, keepAlive = false, dupAck = false
-        if let next = fwd.wsNextSeq {
-            if seglen == 1 && seq == next && rev.window == 0 && rev.lastAck != nil { zeroWindowProbe = true }
-            if !zeroWindowProbe {
-                if next < seq && !rst { fwd.lostSegments &+= 1 }
-                if seglen <= 1 && seq + 1 == next && !control { keepAlive = true }
-                if seglen == 0 && window != 0 && window == fwd.window && seq == next && fwd.wsLastAck == ack && !control {
-                    if !rev.lastWasKeepAlive {
-                        dupAck = true
-                        fwd.wsDupAcks &+= 1
-                        fwd.duplicateAcks &+= 1
-                    }
-                }
+        if syn {
+            // Window scaling counts only when both SYNs carry it (verify_tcp_window_scaling).
+            if let ws = windowScale { fwd.wsWinScale = Int8(min(ws, 14)) }
+            if fwd.wsWinScale == -1 { fwd.wsWinScale = -2; rev.wsWinScale = -2 }
+            else if hasACK && rev.wsWinScale == -2 { fwd.wsWinScale = -2 }
+        }
+        var zeroWindowProbe = false, keepAlive = false, skipDupAck = false
+        let next = fwd.wsNextSeq
+        if seglen == 1, let n = next, seq == n, rev.window == 0, rev.wsLastAck != nil {
+            zeroWindowProbe = true
+        } else {
+            if let n = next, n < seq, !rst { fwd.lostSegments &+= 1 }
+            if seglen <= 1, let n = next, seq + 1 == n, !control {
+                keepAlive = true
+                fwd.keepAlives &+= 1
+            }
+            if seglen > 0, !control, rev.wsWinScale != -1, let ra = rev.wsLastAck {
+                let shift = rev.wsWindowFromSYN || rev.wsWinScale < 0 ? 0 : Int(rev.wsWinScale)
+                if seq + seglen == ra + (Int(rev.window) << shift) { fwd.windowFull &+= 1 }
+            }
+            let sameAck = seglen == 0 && window == fwd.window && next.map { seq == $0 } ?? false && fwd.wsLastAck == ack && !control
+            if sameAck && window != 0 && rev.wsLastWasKeepAlive { skipDupAck = true }        // keep-alive ACK
+            if sameAck && !skipDupAck && window != 0 {
+                fwd.wsDupAcks &+= 1
+                fwd.duplicateAcks &+= 1
             }
         }
-        if !dupAck && fwd.wsLastAck != ack { fwd.wsDupAcks = 0 }
+        if fwd.wsLastAck != ack { fwd.wsDupAcks = 0 }
+        // ACKed unseen segment: this ACK covers bytes of the other direction never seen. Flagged
+        // once per run: the mark moves to what was seen (tshark 4.0's rule).
+        if hasACK, let m = rev.wsMaxSeqToBeAcked, m < ack {
+            fwd.ackLostSegments &+= 1
+            rev.wsMaxSeqToBeAcked = rev.wsNextSeq
+        }
         if seglen > 0 { fwd.dataSegments &+= 1 }
         let retransmissionsBefore = fwd.retransmissions
-        if !zeroWindowProbe && !keepAlive && (seglen > 0 || syn || fin), let next = fwd.wsNextSeq {
+        if !zeroWindowProbe && !keepAlive && (seglen > 0 || syn || fin), let next {
             // A segment of more than one byte starting one below nextseq is new data (a probe overlap).
             let notAdvanced = seq < next && !(seglen > 1 && seq + 1 == next)
-            if seglen > 0, let acked = rev.lastAck, !(acked < seq + seglen) {
+            if seglen > 0, let acked = rev.wsLastAck, !(acked < seq + seglen) {
                 fwd.spuriousRetransmissions &+= 1
                 fwd.retransmissions &+= 1
             } else if notAdvanced {
                 let end = seq + seglen + (syn || fin ? 1 : 0)
-                if rev.dupAcks >= 2, let a = rev.lastAck, a == seq, time &- rev.lastAckTime < 20_000_000 {
+                if rev.wsDupAcks >= 2, let a = rev.wsLastAck, a == seq, time &- rev.wsLastAckTime < 20_000_000 {
                     fwd.fastRetransmissions &+= 1
                     fwd.retransmissions &+= 1
                 } else if time &- fwd.wsNextSeqTime < (irtt > 0 ? irtt : 3_000_000) && end != next {
@@ -256,10 +263,12 @@ extension TCPPeer {
             fwd.wsNextSeq = end
             fwd.wsNextSeqTime = time
         }
+        if !zeroWindowProbe, fwd.wsMaxSeqToBeAcked.map({ $0 == seq }) ?? true { fwd.wsMaxSeqToBeAcked = fwd.wsNextSeq }
         if hasACK && !rst {
             fwd.wsLastAck = ack
             fwd.wsLastAckTime = time
         }
+        fwd.wsWindowFromSYN = syn
         fwd.wsLastWasKeepAlive = keepAlive
     }
 }

@@ -32,14 +32,14 @@ import Testing
         s.wait(0.1)
         let r = try s.analyze()
         let f = try #require(r.flows.first)
-        #expect(f.retransmission == 3)
-        #expect(f.fastRetransmission == 1)
-        #expect(f.spuriousRetransmission == 1)
-        #expect(f.duplicateAck == 2)                                         // the 2nd and 3rd identical ACK
+        #expect(f.counters.retransmission == 3)
+        #expect(f.counters.fastRetransmission == 1)
+        #expect(f.counters.spuriousRetransmission == 1)
+        #expect(f.counters.duplicateAck == 2)                                         // the 2nd and 3rd identical ACK
         let x = try #require(r.only(.retransmissions).first)
         #expect(x.evidence["sender"] == .string("client"))
         #expect(x.evidence["retransmissions"] == .int(3))
-        #expect(x.evidence["fast"] == .int(1) && x.evidence["spurious"] == .int(1) && x.evidence["timeoutOrOther"] == .int(1))
+        #expect(x.evidence["fast"] == .int(1) && x.evidence["spurious"] == .int(1) && x.evidence["timeout"] == .int(1))
         #expect(x.evidence["retransmittedBytes"] == .int(3000))
         #expect(x.severity == .error)                                        // 3 of 13 segments
     }
@@ -51,7 +51,7 @@ import Testing
         }
         s.end(after: 0.1)
         let r = try s.analyze()
-        #expect(r.flows.first?.retransmission == 1)
+        #expect(r.flows.first?.counters.retransmission == 1)
         #expect(r.only(.retransmissions).isEmpty)
     }
 
@@ -65,16 +65,16 @@ import Testing
         s.c([.ack], seq: base + 1999, ack: s.sisn + 1)                          // keep-alive: one below nextseq
         let r = try s.analyze()
         let f = try #require(r.flows.first)
-        #expect(f.lostSegment == 1)
-        #expect(f.outOfOrder == 1)
-        #expect(f.retransmission == 0)
+        #expect(f.counters.lostSegment == 1)
+        #expect(f.counters.outOfOrder == 1)
+        #expect(f.counters.retransmission == 0)
     }
 
     @Test("a resent SYN counts as Wireshark counts it, but not as data loss") func synRetry() throws {
         var s = Scenario()
         s.c([.syn]); s.wait(1); s.handshake()
         let r = try s.analyze()
-        #expect(r.flows.first?.retransmission == 1)
+        #expect(r.flows.first?.counters.retransmission == 1)
         #expect(r.only(.retransmissions).isEmpty)
     }
 }
@@ -98,7 +98,7 @@ import Testing
         #expect(f.evidence["copies"] == .int(5))
         #expect(f.flow == nil && f.severity == .info)
         #expect(r.only(.retransmissions).isEmpty)
-        #expect(r.flows.first?.retransmission == 5)                         // tshark's view is kept
+        #expect(r.flows.first?.counters.retransmission == 5)                         // tshark's view is kept
     }
 }
 
@@ -127,12 +127,12 @@ import Testing
         let f = try #require(r.only(.outOfOrder).first)
         #expect(f.evidence["outOfOrder"] == .int(3))
         #expect(f.evidence["sender"] == .string("client"))
-        #expect(r.flows.first?.outOfOrder == 3 && r.flows.first?.retransmission == 0)
+        #expect(r.flows.first?.counters.outOfOrder == 3 && r.flows.first?.counters.retransmission == 0)
     }
 
     @Test("near miss: one swapped pair is below the threshold") func once() throws {
         let r = try scenario(swaps: 1).analyze()
-        #expect(r.flows.first?.outOfOrder == 1)
+        #expect(r.flows.first?.counters.outOfOrder == 1)
         #expect(r.only(.outOfOrder).isEmpty)
     }
 }

@@ -32,14 +32,14 @@ import Testing
         #expect(f.evidence["zeroWindowProbes"] == .int(1))
         if case .double(let d)? = f.evidence["closedSeconds"] { #expect(d > 1.9 && d < 2.1) } else { Issue.record("no duration") }
         #expect(f.evidence["stillClosedAtEnd"] == .bool(false))
-        #expect(r.flows.first?.zeroWindow == 2)
+        #expect(r.flows.first?.counters.zeroWindow == 2)
         #expect(r.flows.first?.history.contains("w") == true)
     }
 
     @Test("near miss: a brief closure is flow control at work") func brief() throws {
         let r = try scenario(closures: 1, closed: 0.02).analyze()
         #expect(r.findings.isEmpty)
-        #expect(r.flows.first?.zeroWindow == 2)
+        #expect(r.flows.first?.counters.zeroWindow == 2)
     }
 
     @Test("many brief closures add up to a finding") func repeated() throws {
