@@ -18,8 +18,6 @@ public struct LossState: Sendable {
     var lastRetransSeq = SeqNum(0)
     var eifelSeq = SeqNum(0)
     var eifelTSval: UInt32 = 0
-    /// As a receiver: the highest right edge of the SACK blocks this side sent (peer's data).
-    var sackedHigh: SeqNum?
     /// Data segments sent again (any kind below).
     public var retransmissions: UInt32 = 0
     /// After duplicate ACKs, or filling a hole the peer's SACK blocks show.
@@ -51,6 +49,8 @@ public struct LossState: Sendable {
     /// As a receiver: duplicate ACKs in a row (RFC 5681: same ACK and window, data outstanding).
     var dupRun: UInt16 = 0
     var eifelPending = false
+    /// As a receiver: the highest right edge of the SACK blocks this side sent (peer's data).
+    var sackedHigh: SeqNum?
 
     public init() {}
 }

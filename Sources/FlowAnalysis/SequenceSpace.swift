@@ -34,12 +34,12 @@ public struct SequenceSpace: Sendable {
 
     var holes: InlineArray<4, Hole> = .init(repeating: Hole(start: SeqNum(0), end: SeqNum(0), opened: 0, tsval: nil, ipID: nil,
                                                              acked: false))
-    public private(set) var holeCount: UInt8 = 0
-    /// One past the highest byte seen (SYN and FIN count one each).
-    public private(set) var high: SeqNum?
-    public private(set) var forgottenHoles: UInt32 = 0
     /// Acknowledged bytes the capture never saw, in holes no longer kept.
     public private(set) var forgottenAckedBytes: UInt64 = 0
+    public private(set) var forgottenHoles: UInt32 = 0
+    /// One past the highest byte seen (SYN and FIN count one each).
+    public private(set) var high: SeqNum?
+    public private(set) var holeCount: UInt8 = 0
 
     public init() {}
 
