@@ -409,17 +409,24 @@ public enum KindCatalog {
                     was too impatient.
                     """,
                 detection: """
-                    Each segment is classified with Wireshark's own rules and in its order (detection-rules.md \
-                    1.2): spurious (every byte already acknowledged), fast (the peer repeated its ACK for this \
-                    sequence number at least twice within 20 ms), out of order (new data below the highest seen, \
-                    within the initial RTT or 3 ms) or retransmission (anything else below the highest seen). \
-                    Keep-alives, zero-window probes and capture copies of a SYN are set apart. The per-flow \
-                    counters (retransmission, fastRetransmission, spuriousRetransmission, outOfOrder, duplicateAck, \
-                    lostSegment) equal tshark's tcp.analysis filters on the reference corpus. A flow is reported \
-                    when one side resent at least retransmissionMinCount (default 3) data segments and at least \
-                    retransmissionMinRate (default 1%) of its data segments; at 5% it is an error. SYN and FIN \
-                    retries are counted like tshark counts them but are the handshake's findings, not data loss. \
-                    Byte-accurate loss location, tail-loss probes, SACK and D-SACK are not analysed yet.
+                    Per direction, a byte-accurate map of the sequence space the capture saw (the highest byte \
+                    and up to four holes below it) says which bytes of a segment are new, which fill a hole and \
+                    which were seen before. Bytes seen before are a retransmission whose original passed the \
+                    capture point (lost after it, or resent needlessly); bytes filling a hole are a \
+                    retransmission of an original lost before the capture point, unless the filler was sent \
+                    before the segment that revealed the hole (older TSval, or older IPv4 ID from a host that \
+                    counts them up) or came within the initial RTT of it: then it is reordering. Each \
+                    retransmission is then split by its trigger: spurious (every byte already acknowledged), \
+                    fast (the peer sent two or more duplicate ACKs with data outstanding, or SACK blocks above \
+                    it), tail-loss probe (the last segment resent before 1.5 × iRTT + 100 ms with no duplicate \
+                    ACK) or timeout (anything else; the wait since the retransmission timer started, and the \
+                    attempts at one segment, show the backoff). A D-SACK block from the peer, or an ACK whose \
+                    TSecr echoes the original's TSval (Eifel), confirms a resend as spurious. Keep-alives, \
+                    zero-window probes (Linux's empty ones too), capture copies and SYN/FIN retries are not data \
+                    retransmissions. A flow is reported when one side resent at least retransmissionMinCount \
+                    (default 3) data segments and at least retransmissionMinRate (default 1%) of them; at 5% it \
+                    is an error. Each flow also carries Wireshark's own counters (`counters`), computed with its \
+                    rules, which equal tshark's tcp.analysis filters on the corpus and the lab captures.
                     """,
                 causes: [
                     "packet loss on the path: congestion, a policer or shaper, a saturated link or queue",
@@ -517,14 +524,15 @@ public enum KindCatalog {
                     usually comes from parallel paths in the network.
                     """,
                 detection: """
-                    Segments are classified with Wireshark's rules: new data below the highest sequence number \
-                    already seen in that direction, arriving within the initial RTT (3 ms when it is unknown) \
-                    of the highest, is out of order; later, it is a retransmission. The per-flow outOfOrder \
-                    counter equals tshark's tcp.analysis.out_of_order on the reference corpus. A flow is \
-                    reported when one side had at least outOfOrderMinCount (default 3) such segments and at \
-                    least outOfOrderMinRate (default 1%) of its data segments. Evidence: count, share, and the \
-                    side. The largest displacement and the byte-accurate separation from capture gaps come \
-                    later.
+                    New bytes (never seen in that direction) arriving below the highest sequence number seen are \
+                    a late original, not a retransmission, when they were sent before the segment that revealed \
+                    the hole: an older TCP timestamp, or an older IPv4 ID from a host whose IDs count up; without \
+                    either, when they arrive within the initial RTT (3 ms when it is unknown), since no \
+                    retransmission can come back in less than a round trip. Wireshark uses the time rule alone, \
+                    so its out_of_order counter (kept in the flow's counters) calls a late original that trails \
+                    by more than the RTT a retransmission. Reported when one side had at least \
+                    outOfOrderMinCount (default 3) late originals and at least outOfOrderMinRate (default 1%) of \
+                    its data segments. Evidence: count, share, side, and Wireshark's count beside ours.
                     """,
                 causes: [
                     "ECMP or link aggregation hashing that spreads one flow over paths of different delay",
@@ -552,11 +560,13 @@ public enum KindCatalog {
                     retransmission findings for the affected flows are less reliable.
                     """,
                 detection: """
-                    An ACK from one side covers sequence numbers beyond the highest byte the capture saw from the \
-                    other side, or a hole in one direction is never filled by a retransmission yet is \
-                    acknowledged by the peer. The missing bytes and segments are counted per flow, with the most \
-                    affected flows in the evidence. Holes before the first captured segment of a flow that started \
-                    before the capture are not counted.
+                    An ACK from one side covers sequence numbers the capture never saw from the other: beyond the \
+                    highest byte seen, or inside a hole no segment filled. Those bytes reached the receiver, so \
+                    the capture missed them. Bytes that still turn up after their ACK (the capture recorded them \
+                    late) are taken off again. One capture-wide finding gives the missing bytes, the number of \
+                    gaps and flows, and the five flows missing the most; each flow's missedBytes (Zeek's \
+                    missed_bytes) and G/g history letters show it per flow. Bytes before the first captured \
+                    segment of a flow that started before the capture are not counted.
                     """,
                 causes: [
                     "the capture host could not keep up (CPU, disk, small buffer; see capture.dropped)",
