@@ -70,6 +70,8 @@ public struct RetransmissionDetector: Sendable {
         if l.spuriousByDSACK > 0 { ev["spuriousConfirmedByDSACK"] = .int(Int64(l.spuriousByDSACK)) }
         if l.spuriousByTimestamps > 0 { ev["spuriousConfirmedByTimestamps"] = .int(Int64(l.spuriousByTimestamps)) }
         if p.captureCopies > 0 { ev["captureCopiesSetApart"] = .int(Int64(p.captureCopies)) }
+        if l.controlRetransmissions > 0 { ev["synOrFinRetransmissions"] = .int(Int64(l.controlRetransmissions)) }
+        if l.seenAfterAck > 0 { ev["capturedAfterTheirAck"] = .int(Int64(l.seenAfterAck)) }
         if l.missedBytes > 0 { ev["bytesMissedByCapture"] = .int(Int64(l.missedBytes)) }
         let other = clientWorse ? f.server : f.client
         if other.loss.retransmissions > 0 { ev["otherDirectionRetransmissions"] = .int(Int64(other.loss.retransmissions)) }

@@ -104,17 +104,21 @@ extension Flow {
 
     mutating func recordHistory(flags: TCPFlags, seq: SeqNum, payload: Int, window: UInt16, fromClient: Bool) {
         let (syn, ack, fin, rst) = (flags.contains(.syn), flags.contains(.ack), flags.contains(.fin), flags.contains(.rst))
-        let peer = fromClient ? client : server
+        // Plain values, not a copy of the sender's state.
+        let synsEmpty = fromClient ? client.syns.isEmpty : server.syns.isEmpty
+        let isn = fromClient ? client.isn : server.isn
+        let sentFIN = fromClient ? client.sentFIN : server.sentFIN
+        let sentRST = fromClient ? client.sentRST : server.sentRST
         if syn && (fin || rst) { history.recordOnce(UInt8(ascii: "Q"), originator: fromClient) }
         if fin && rst { history.recordOnce(UInt8(ascii: "I"), originator: fromClient) }
         if syn {
             // A retried SYN with the same ISN is not recorded again (Zeek's rule).
-            if peer.syns.isEmpty || peer.isn != seq {
+            if synsEmpty || isn != seq {
                 history.record(ack ? UInt8(ascii: "H") : UInt8(ascii: "S"), originator: fromClient)
             }
         }
-        if fin && !peer.sentFIN { history.record(UInt8(ascii: "F"), originator: fromClient) }
-        if rst && !peer.sentRST { history.record(UInt8(ascii: "R"), originator: fromClient) }
+        if fin && !sentFIN { history.record(UInt8(ascii: "F"), originator: fromClient) }
+        if rst && !sentRST { history.record(UInt8(ascii: "R"), originator: fromClient) }
         if payload > 0 { history.recordOnce(UInt8(ascii: "D"), originator: fromClient) }
         else if ack && !syn && !fin && !rst { history.recordOnce(UInt8(ascii: "A"), originator: fromClient) }
         if window == 0 && !rst && !syn { history.recordOnce(UInt8(ascii: "W"), originator: fromClient) }

@@ -77,3 +77,31 @@ import Testing
         }
     }
 }
+
+/// The same lossy upload captured at both ends: the loss analysis must place the loss on the right
+/// side of each capture point, which tshark's counters cannot tell.
+@Suite("Loss location on the lab's captures") struct LossLocationFixtureTests {
+    func retransmissions(_ vantage: String) throws -> Finding {
+        let path = repositoryRoot.appendingPathComponent("Fixtures/loss-retrans-\(vantage).pcap").path
+        let r = try OfflineAnalysis.run(paths: [path])
+        return try #require(r.findings.first { $0.kind == .retransmissions })
+    }
+
+    @Test("at the sender every original was seen: the router dropped them after the capture point")
+    func senderSide() throws {
+        let f = try retransmissions("client")
+        #expect(f.evidence["lossLocation"] == .string("after-capture-point"))
+        #expect(f.evidence["sender"] == .string("client"))
+        #expect(f.evidence["lostBeforeCapturePoint"] == .int(0))
+        #expect(f.evidence["fast"] == f.evidence["retransmissions"])          // SACK-driven recovery, no timeouts
+    }
+
+    @Test("at the receiver no original was seen: they were lost before the capture point")
+    func receiverSide() throws {
+        let f = try retransmissions("server")
+        #expect(f.evidence["lossLocation"] == .string("before-capture-point"))
+        #expect(f.evidence["sender"] == .string("client"))
+        #expect(f.evidence["originalSeenByCapture"] == .int(0))
+        #expect(f.evidence["reordered"] == .int(0))                            // tshark calls 7 of them out of order
+    }
+}
