@@ -4,7 +4,7 @@ public enum DetectorCatalog {
     public static let implemented: Set<FindingKind> = [
         .handshakeUnanswered, .handshakeRefused, .handshakeUnreachable, .handshakeIncomplete, .handshakeSlow,
         .handshakeInvalid, .synFlood, .resetAbort, .resetMiddlebox, .resetAfterIdle, .resetAfterClose, .zeroWindow, .retransmissions, .stall, .captureDuplicates, .outOfOrder,
-        .captureGap,
+        .captureGap, .fragNeeded, .fragNeededIgnored, .blackhole, .mssExceeded, .captureOffload,
         .decodeMalformed,
     ]
 }

@@ -11,6 +11,7 @@ public struct Diagnoser: Sendable {
     let retransmissions: RetransmissionDetector
     let stalls: StallDetector
     let reordering: ReorderingDetector
+    let mtu: MTUDetector
     public private(set) var findings: [Finding] = []
     var perGroup: [GroupKey: Int] = [:]
     var lastGroup: GroupKey?
@@ -40,6 +41,13 @@ public struct Diagnoser: Sendable {
     var gapExamples: [(flow: FlowRef, bytes: UInt64)] = []
     var gapFirst: Int64 = .max
     var gapLast: Int64 = .min
+    /// Segments larger than any link carries: the capture host's offload (capture.offload).
+    var offloadSegments: UInt64 = 0
+    var offloadLargest = 0
+    var offloadFlows = 0
+    var offloadExamples: [FlowRef] = []
+    var offloadFirst: Int64 = .max
+    var offloadLast: Int64 = .min
 
     static let maxServices = 65_536
 
@@ -54,6 +62,7 @@ public struct Diagnoser: Sendable {
         retransmissions = RetransmissionDetector(thresholds: thresholds)
         stalls = StallDetector(thresholds: thresholds)
         reordering = ReorderingDetector(thresholds: thresholds)
+        mtu = MTUDetector(thresholds: thresholds)
     }
 
     /// One finalised flow; `now` is the capture time at which it was finalised.
@@ -68,6 +77,7 @@ public struct Diagnoser: Sendable {
         if let k = retransmissions.kind(f) { kinds.append(k) }
         if let k = reordering.kind(f) { kinds.append(k) }
         if let k = stalls.kind(f, asOf: now, zeroWindowReported: windowKind != nil) { kinds.append(k) }
+        mtu.kinds(f, into: &kinds)
         // Findings are built only while their group is under the cap: a flood costs counters.
         kinds.forEach { k in
             guard countInGroup(k, server: f.serverAddress) < thresholds.maxFindingsPerGroup else { return }
@@ -77,12 +87,21 @@ public struct Diagnoser: Sendable {
             case .retransmissions: findings.append(retransmissions.finding(f))
             case .outOfOrder: findings.append(reordering.finding(f))
             case .stall: findings.append(stalls.finding(f, asOf: now))
+            case .fragNeeded, .fragNeededIgnored, .blackhole, .mssExceeded: findings.append(mtu.findings(k, f))
             default: findings.append(handshake.finding(k, f))
             }
         }
         account(f, outcome: outcome, kinds: kinds)
         let c = UInt64(f.client.captureCopies) + UInt64(f.server.captureCopies) + UInt64(f.duplicateSYNs)
         if c > 0 { countCopies(c, time: f.firstTime, last: f.lastTime, flow: FlowFacts.ref(f)) }
+        let offloaded = UInt64(f.client.mtu.offloaded) &+ UInt64(f.server.mtu.offloaded)
+        if offloaded > 0 {
+            offloadSegments &+= offloaded
+            offloadLargest = max(offloadLargest, Int(max(f.client.mtu.offloadLargest, f.server.mtu.offloadLargest)))
+            offloadFlows += 1
+            offloadFirst = min(offloadFirst, f.firstTime); offloadLast = max(offloadLast, f.lastTime)
+            if offloadExamples.count < 5 { offloadExamples.append(FlowFacts.ref(f)) }
+        }
         let missed = f.client.loss.missedBytes &+ f.server.loss.missedBytes
         if f.isTCP && missed > 0 {
             gapBytes &+= missed
@@ -159,7 +178,7 @@ public struct Diagnoser: Sendable {
                 outcome: outcome, kinds: kinds)
         if f.isTCP, let i = lastService?.index, lastService?.key.port == f.serverPort {
             serviceStats[i].dataSegments &+= UInt64(RetransmissionDetector.segments(f.client)) &+ UInt64(RetransmissionDetector.segments(f.server))
-            serviceStats[i].retransmissions &+= UInt64(f.client.loss.retransmissions) &+ UInt64(f.server.loss.retransmissions)
+            serviceStats[i].retransmissions &+= UInt64(RetransmissionDetector.lossResends(f.client)) &+ UInt64(RetransmissionDetector.lossResends(f.server))
         }
     }
 
@@ -218,6 +237,19 @@ public struct Diagnoser: Sendable {
                            "largest": .array(examples)],
                 causes: FindingKind.captureGap.info.causes, checks: FindingKind.captureGap.info.checks,
                 filter: "tcp.analysis.ack_lost_segment", flow: nil))
+        }
+        if offloadSegments > 0 {
+            let examples: [EvidenceValue] = offloadExamples.map { r in
+                .string("\(r.client.map { "\($0.ip):\($0.port ?? 0)" } ?? "?") -> \(r.server.ip):\(r.server.port ?? 0)")
+            }
+            out.append(Finding(
+                kind: .captureOffload, severity: .info,
+                summary: "\(offloadSegments) TCP segment\(offloadSegments == 1 ? "" : "s") of up to \(offloadLargest) bytes of payload in \(offloadFlows) flow\(offloadFlows == 1 ? "" : "s") are larger than the MSS and any link: the capture host's segmentation or receive offload (TSO/GSO/GRO) merged them, so sizes here are not what crossed the wire",
+                frames: [], firstTime: offloadFirst, lastTime: offloadLast,
+                evidence: ["segments": .int(Int64(offloadSegments)), "largestPayload": .int(Int64(offloadLargest)),
+                           "flows": .int(Int64(offloadFlows)), "examples": .array(examples)],
+                causes: FindingKind.captureOffload.info.causes, checks: FindingKind.captureOffload.info.checks,
+                filter: "tcp.len > 1460", flow: nil))
         }
         // Findings counted but not kept, by kind: what each (kind, server) group had over the cap.
         var groups = perGroup

@@ -12,13 +12,16 @@ public struct RetransmissionDetector: Sendable {
     /// Data segments this side sent, capture copies left out.
     static func segments(_ p: TCPPeer) -> UInt32 { p.dataSegments &- min(p.captureCopies, p.dataSegments) }
 
+    /// Resends that mean loss: repacketizing after a path MTU message is PMTUD working (mtu.frag-needed).
+    static func lossResends(_ p: TCPPeer) -> UInt32 { p.loss.retransmissions &- min(p.loss.pathMTUResends, p.loss.retransmissions) }
+
     func rate(_ p: TCPPeer) -> Double {
         let n = Self.segments(p)
-        return n == 0 ? 0 : Double(p.loss.retransmissions) / Double(n)
+        return n == 0 ? 0 : Double(Self.lossResends(p)) / Double(n)
     }
 
     func over(_ p: TCPPeer) -> Bool {
-        Int(p.loss.retransmissions) >= thresholds.retransmissionMinCount && rate(p) >= thresholds.retransmissionMinRate
+        Int(Self.lossResends(p)) >= thresholds.retransmissionMinCount && rate(p) >= thresholds.retransmissionMinRate
     }
 
     public func kind(_ f: Flow) -> FindingKind? {
@@ -37,7 +40,7 @@ public struct RetransmissionDetector: Sendable {
         var parts = ["\(l.fast) fast", "\(l.timeout) after a timeout"]
         if l.tailLossProbes > 0 { parts.append("\(l.tailLossProbes) tail-loss probe\(l.tailLossProbes == 1 ? "" : "s")") }
         parts.append("\(l.spurious) spurious")
-        var summary = "\(who) retransmitted \(l.retransmissions) of \(Self.segments(p)) data segments to \(peer) (\(pctText)%): "
+        var summary = "\(who) retransmitted \(Self.lossResends(p)) of \(Self.segments(p)) data segments to \(peer) (\(pctText)%): "
         summary += parts.joined(separator: ", ")
         let location: String
         if l.lostBeforeCapture == 0 { location = "after-capture-point" }
@@ -48,13 +51,14 @@ public struct RetransmissionDetector: Sendable {
         case "both": summary += "; \(l.lostBeforeCapture) originals never reached the capture point"
         default: summary += "; the capture saw the originals (lost downstream of it, or resent needlessly)"
         }
+        if l.pathMTUResends > 0 { summary += "; \(l.pathMTUResends) more were resent smaller after a path MTU message (not counted)" }
         if l.timeout > 0 && l.longestRTO > 0 {
             summary += "; longest wait before a timeout resend \(FlowFacts.seconds(l.longestRTO))"
             if l.maxAttempts > 1 { summary += ", up to \(l.maxAttempts) attempts at one segment" }
         }
         var ev: [String: EvidenceValue] = [
             "sender": .string(clientWorse ? "client" : "server"),
-            "retransmissions": .int(Int64(l.retransmissions)), "dataSegments": .int(Int64(Self.segments(p))),
+            "retransmissions": .int(Int64(Self.lossResends(p))), "dataSegments": .int(Int64(Self.segments(p))),
             "ratePercent": .double((pct * 100).rounded() / 100), "retransmittedBytes": .int(Int64(l.retransmittedBytes)),
             "fast": .int(Int64(l.fast)), "timeout": .int(Int64(l.timeout)), "tailLossProbes": .int(Int64(l.tailLossProbes)),
             "spurious": .int(Int64(l.spurious)), "lossLocation": .string(location),
@@ -70,6 +74,7 @@ public struct RetransmissionDetector: Sendable {
         if l.spuriousByDSACK > 0 { ev["spuriousConfirmedByDSACK"] = .int(Int64(l.spuriousByDSACK)) }
         if l.spuriousByTimestamps > 0 { ev["spuriousConfirmedByTimestamps"] = .int(Int64(l.spuriousByTimestamps)) }
         if p.captureCopies > 0 { ev["captureCopiesSetApart"] = .int(Int64(p.captureCopies)) }
+        if l.pathMTUResends > 0 { ev["resentAfterPathMTUMessage"] = .int(Int64(l.pathMTUResends)) }
         if l.controlRetransmissions > 0 { ev["synOrFinRetransmissions"] = .int(Int64(l.controlRetransmissions)) }
         if l.seenAfterAck > 0 { ev["capturedAfterTheirAck"] = .int(Int64(l.seenAfterAck)) }
         if l.missedBytes > 0 { ev["bytesMissedByCapture"] = .int(Int64(l.missedBytes)) }

@@ -161,7 +161,9 @@ public struct Analyzer {
         let opts = t.headerLength > TCPHeader.minimumLength ? t.options.summary : TCPOptionSummary()
         flows.slots[Int(s)].update(fromClient: fromClient, flags: flags, seq: t.sequence, ack: t.acknowledgment,
                                    window: t.window, payload: wirePayload, options: opts, ttl: ttl, ipID: ipID,
-                                   mac: mac, time: time, frame: frame)
+                                   mac: mac, time: time, frame: frame,
+                                   ipLength: p.ipv4?.wireLength ?? p.ipv6.map { $0.wireLength } ?? 0,
+                                   df: p.ipv4?.dontFragment ?? true)
     }
 
     /// Turns a half-open attempt into a full flow (something other than its SYN arrived).
@@ -203,6 +205,11 @@ public struct Analyzer {
         let (key, quotedFromLow) = FlowKey.make(q.source, sp, q.destination, dp, q.proto)
         guard let s = flows.find(key) ?? halfOpen.find(key).map({ promote($0) }) else { return }
         let aboutClient = quotedFromLow == flows.slots[Int(s)].clientIsLow
+        if (!v6 && type == 3 && code == 4) || (v6 && type == 2) {
+            flows.slots[Int(s)].attachPathMTU(reporter: from, reportedMTU: mtu, quotedLength: q.originalLength,
+                                              quotedDF: q.ipv4?.dontFragment ?? true, quotedSeq: q.tcpSequence, v6: v6,
+                                              aboutClient: aboutClient, time: time, frame: frameNumber)
+        }
         let info = ICMPErrorInfo(frame: frameNumber, time: time, v6: v6, type: type, code: code, reporter: from, mtu: mtu,
                                  aboutClientPacket: aboutClient, quotedSYN: q.tcpFlags.map { $0.contains(.syn) && !$0.contains(.ack) } ?? false)
         flows.slots[Int(s)].attach(info)

@@ -106,6 +106,8 @@ public struct TCPPeer: Sendable {
     public var keepAlives: UInt32 = 0
     /// flowdoctor's own, byte-accurate loss analysis of this side's data (LossAnalysis.swift).
     public var loss = LossState()
+    /// This side's packet sizes against the path (PathMTU.swift).
+    public var mtu = MTUState()
     public var zeroWindowOpen: Bool { zeroWindowClosedSince != 0 }
 
     public init() {}
@@ -206,6 +208,8 @@ public struct Flow: Sendable {
     public var reset: ResetInfo?
     public var icmp: ICMPErrorInfo?
     public var icmpCount: UInt32 = 0
+    /// The first fragmentation-needed / packet-too-big for this flow, validated.
+    public var pathMTU: PathMTUReport?
     /// SYN / SYN-ACK copies seen within microseconds (capture duplicates), ignored.
     public var duplicateSYNs: UInt32 = 0
     /// Wireshark's iRTT (SYN to the ACK completing the handshake), once known.

@@ -7,7 +7,8 @@ extension Flow {
     public static let synCopyWindow: Int64 = 50_000_000
 
     mutating func update(fromClient: Bool, flags: TCPFlags, seq: SeqNum, ack: SeqNum, window: UInt16, payload: Int,
-                         options: TCPOptionSummary, ttl: UInt8, ipID: UInt16?, mac: MACAddress?, time: Int64, frame: UInt64) {
+                         options: TCPOptionSummary, ttl: UInt8, ipID: UInt16?, mac: MACAddress?, time: Int64, frame: UInt64,
+                         ipLength: Int = 0, df: Bool = true) {
         if flags.contains(.syn) {
             let p = fromClient ? client : server
             if !p.syns.isEmpty, p.isn == seq, time &- p.syns.lastTime < Self.synCopyWindow {
@@ -30,8 +31,12 @@ extension Flow {
         recordHistory(flags: flags, seq: seq, payload: payload, window: window, fromClient: fromClient)
 
         // Both analyses read the state as it was before this segment.
+        let resentBefore = fromClient ? client.loss.retransmissions : server.loss.retransmissions
         analyzeLoss(fromClient: fromClient, flags: flags, seq: seq, ack: ack, window: window, payload: payload,
-                    options: options, ipID: ipID, time: time)
+                    options: options, ipID: ipID, time: time, ipLength: ipLength)
+        let resent = (fromClient ? client.loss.retransmissions : server.loss.retransmissions) != resentBefore
+        trackPathMTU(fromClient: fromClient, flags: flags, seq: seq, ack: ack, payload: payload, ipLength: ipLength, df: df,
+                     retransmission: resent, time: time, frame: frame)
         wiresharkAnalysis(fromClient: fromClient, flags: flags, seq: seq, ack: ack, window: window, seglen: payload, time: time,
                           ipID: ipID, windowScale: options.windowScale)
         // Zero-window probes into a closed window: one byte of new data (Wireshark's rule), or

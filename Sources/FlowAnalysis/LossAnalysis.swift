@@ -39,6 +39,8 @@ public struct LossState: Sendable {
     public var reordered: UInt32 = 0
     /// Times the peer's ACK covered bytes the capture never saw.
     public var gapEvents: UInt32 = 0
+    /// Resent in smaller packets right after a path MTU message: PMTUD at work, not loss.
+    public var pathMTUResends: UInt32 = 0
     /// SYN or FIN sent again (the handshake's and close's business, kept apart from data).
     public var controlRetransmissions: UInt32 = 0
     /// Zeek's rule (a data segment that does not advance the highest sequence): the T letters.
@@ -63,19 +65,26 @@ extension Flow {
     /// Runs before the Wireshark analysis and `take`: it reads both sides as they were before
     /// this segment.
     mutating func analyzeLoss(fromClient: Bool, flags: TCPFlags, seq: SeqNum, ack: SeqNum, window: UInt16, payload: Int,
-                              options: TCPOptionSummary, ipID: UInt16?, time: Int64) {
+                              options: TCPOptionSummary, ipID: UInt16?, time: Int64, ipLength: Int = 0) {
+        var afterPTB = false
+        if let r = pathMTU, r.aboutClient == fromClient, r.suspicion.isEmpty, time >= r.time, ipLength <= Int(r.mtu),
+           let h = r.senderHighAtReport, seq < h {
+            afterPTB = true
+        }
         if fromClient {
             Self.lossStep(&client, &server, senderIsOriginator: true, flags: flags, seq: seq, ack: ack, window: window,
-                          payload: payload, options: options, ipID: ipID, time: time, irtt: initialRTT, history: &history)
+                          payload: payload, options: options, ipID: ipID, time: time, irtt: initialRTT, afterPTB: afterPTB,
+                          history: &history)
         } else {
             Self.lossStep(&server, &client, senderIsOriginator: false, flags: flags, seq: seq, ack: ack, window: window,
-                          payload: payload, options: options, ipID: ipID, time: time, irtt: initialRTT, history: &history)
+                          payload: payload, options: options, ipID: ipID, time: time, irtt: initialRTT, afterPTB: afterPTB,
+                          history: &history)
         }
     }
 
     static func lossStep(_ me: inout TCPPeer, _ peer: inout TCPPeer, senderIsOriginator: Bool, flags: TCPFlags, seq: SeqNum,
                          ack: SeqNum, window: UInt16, payload: Int, options: TCPOptionSummary, ipID: UInt16?, time: Int64,
-                         irtt: Int64, history: inout History) {
+                         irtt: Int64, afterPTB: Bool, history: inout History) {
         let syn = flags.contains(.syn), fin = flags.contains(.fin), rst = flags.contains(.rst)
         if rst { return }
         let clientOriginated = senderIsOriginator
@@ -156,7 +165,9 @@ extension Flow {
         me.loss.maxAttempts = max(me.loss.maxAttempts, me.loss.attempts)
         me.loss.lastRetransSeq = seq
         me.loss.lastRetransTime = time
-        if let acked = peer.highestAck, !(acked < seq + payload) {
+        if afterPTB {
+            me.loss.pathMTUResends &+= 1
+        } else if let acked = peer.highestAck, !(acked < seq + payload) {
             me.loss.spurious &+= 1
         } else if (peer.loss.dupRun >= 2 && peer.wsLastAck.map { !(seq < $0) } ?? false)
                     || (peer.loss.sackedHigh.map { seq < $0 } ?? false) {

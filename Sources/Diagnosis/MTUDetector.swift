@@ -1,0 +1,164 @@
+import FlowAnalysis
+import PacketDecoding
+
+/// Path MTU problems per flow (detection-rules.md §9.4): messages from routers and whether the
+/// sender honoured them, black holes where no message came, and segments above the peer's MSS.
+public struct MTUDetector: Sendable {
+    public var thresholds: Thresholds
+    public init(thresholds: Thresholds) { self.thresholds = thresholds }
+
+    /// IP and TCP header bytes around an MSS: what a full segment adds on the wire.
+    static func headers(v6: Bool) -> Int { v6 ? 60 : 40 }
+
+    public func kinds(_ f: Flow, into kinds: inout FlowKinds) {
+        guard f.isTCP else { return }
+        if let r = f.pathMTU {
+            kinds.append(.fragNeeded)
+            if r.suspicion.isEmpty && r.oversized >= 2 { kinds.append(.fragNeededIgnored) }
+        }
+        if blackhole(f) != nil { kinds.append(.blackhole) }
+        if f.client.mtu.overMSS > 0 || f.server.mtu.overMSS > 0 { kinds.append(.mssExceeded) }
+    }
+
+    struct Blackhole {
+        var role: EndpointRole
+        var retransmissions: UInt16
+        var failSize: UInt16
+        var largestAcked: UInt16
+        var frame: UInt64
+        var recoveredSize: UInt16
+    }
+
+    /// RFC 2923 §2.1 from the sender's side: one DF segment larger than anything acknowledged,
+    /// resent at least 3 times and never acknowledged at that size, no usable ICMP for it, no
+    /// zero window from the receiver, and the connection otherwise working.
+    func blackhole(_ f: Flow) -> Blackhole? {
+        for (role, p, peer) in [(EndpointRole.client, f.client, f.server), (.server, f.server, f.client)] {
+            let m = p.mtu
+            var b: Blackhole?
+            if let e = m.openEpisode, e.retransmissions >= m.blackholeRetransmissions {
+                b = Blackhole(role: role, retransmissions: e.retransmissions, failSize: e.failSize, largestAcked: e.largestAcked,
+                              frame: e.frame, recoveredSize: 0)
+            } else if m.blackholeRetransmissions >= MTUState.blackholeThreshold {
+                b = Blackhole(role: role, retransmissions: m.blackholeRetransmissions, failSize: m.blackholeFailSize,
+                              largestAcked: m.blackholeLargestAcked, frame: m.blackholeFrame, recoveredSize: m.blackholeRecoveredSize)
+            }
+            guard let bh = b else { continue }
+            if let r = f.pathMTU, r.aboutClient == (role == .client), r.suspicion.isEmpty { continue }
+            guard peer.zeroWindowAds == 0, f.handshakeCompleted || bh.largestAcked > 0 else { continue }
+            return bh
+        }
+        return nil
+    }
+
+    public func findings(_ k: FindingKind, _ f: Flow) -> Finding {
+        switch k {
+        case .fragNeeded: return fragNeeded(f)
+        case .fragNeededIgnored: return ignored(f)
+        case .blackhole: return blackholeFinding(f)
+        default: return mssExceeded(f)
+        }
+    }
+
+    /// Who sent the packet the message or the loss is about, and to whom.
+    func sides(_ f: Flow, client: Bool) -> (who: String, peer: String, role: String) {
+        client ? (FlowFacts.client(f), FlowFacts.server(f), "client") : (FlowFacts.server(f), FlowFacts.client(f), "server")
+    }
+
+    /// MSS facts that explain or aggravate an MTU problem.
+    func mssEvidence(_ f: Flow, into ev: inout [String: EvidenceValue]) {
+        if let m = f.client.mss { ev["clientMSS"] = .int(Int64(m)) } else if f.client.sentSYN { ev["clientMSS"] = .string("missing") }
+        if let m = f.server.mss { ev["serverMSS"] = .int(Int64(m)) } else if f.server.sentSYN { ev["serverMSS"] = .string("missing") }
+        if let a = f.client.mss, let b = f.server.mss, a != b { ev["mssDiffers"] = .bool(true) }
+    }
+
+    func fragNeeded(_ f: Flow) -> Finding {
+        let r = f.pathMTU!
+        let (who, peer, role) = sides(f, client: r.aboutClient)
+        let what = r.v6 ? "packet too big" : "fragmentation needed"
+        var summary = "\(r.reporter) reported \(what), MTU \(r.reportedMTU == 0 ? "0 (an old router; \(r.mtu) assumed)" : "\(r.mtu)"), for a \(r.quotedLength)-byte packet from \(who) to \(peer)"
+        if r.count > 1 { summary += " (\(r.count) such messages)" }
+        var reasons: [EvidenceValue] = []
+        if r.suspicion.contains(.notOversized) { reasons.append(.string("the quoted packet (\(r.quotedLength) bytes) fits the MTU")) }
+        if r.suspicion.contains(.mtuTooSmall) { reasons.append(.string("MTU \(r.mtu) is below the minimum of \(r.v6 ? 1280 : 68)")) }
+        if r.suspicion.contains(.sequenceOutsideWindow) { reasons.append(.string("the quoted TCP sequence number is not one the sender had outstanding")) }
+        let honoured = r.oversized < 2 && r.fitting > 0
+        if !reasons.isEmpty {
+            summary += "; suspicious: it does not match the flow (forged, or about another connection)"
+        } else if r.oversized >= 2 {
+            summary += "; \(who) kept sending larger packets"
+        } else if honoured {
+            summary += "; \(who) honoured it: its later packets fit"
+        } else {
+            summary += "; nothing later from \(who) shows whether it was honoured"
+        }
+        var ev: [String: EvidenceValue] = [
+            "reporter": .string(r.reporter.description), "mtu": .int(Int64(r.mtu)), "reportedMTU": .int(Int64(r.reportedMTU)),
+            "quotedLength": .int(Int64(r.quotedLength)), "quotedDF": .bool(r.quotedDF), "sender": .string(role),
+            "messages": .int(Int64(r.count)), "honoured": .bool(reasons.isEmpty && honoured),
+            "packetsFittingAfter": .int(Int64(r.fitting)), "packetsOversizedAfter": .int(Int64(r.oversized)),
+            "suspicious": .bool(!reasons.isEmpty),
+        ]
+        if !reasons.isEmpty { ev["suspicionReasons"] = .array(reasons) }
+        mssEvidence(f, into: &ev)
+        // An MSS that cannot fit the path: every full segment needs the message again (or is lost).
+        let peerMSS = r.aboutClient ? f.server.mss : f.client.mss
+        if let m = peerMSS, Int(m) + Self.headers(v6: r.v6) > Int(r.mtu) { ev["mssExceedsPathMTU"] = .bool(true) }
+        let severity: Severity = reasons.isEmpty ? .info : .warning
+        return Finding(kind: .fragNeeded, severity: severity, summary: summary, frames: [r.frame], firstTime: r.time,
+                       lastTime: f.lastTime, evidence: ev, causes: FindingKind.fragNeeded.info.causes,
+                       checks: FindingKind.fragNeeded.info.checks,
+                       filter: FlowFacts.filter(f) + (r.v6 ? " || icmpv6.type==2" : " || (icmp.type==3 && icmp.code==4)"),
+                       flow: FlowFacts.ref(f))
+    }
+
+    func ignored(_ f: Flow) -> Finding {
+        let r = f.pathMTU!
+        let (who, peer, role) = sides(f, client: r.aboutClient)
+        let summary = "\(who) kept sending packets of up to \(r.largestAfter) bytes to \(peer) after \(r.reporter) reported a path MTU of \(r.mtu): \(r.oversized) oversized packets more than a round trip later"
+        var ev: [String: EvidenceValue] = ["reporter": .string(r.reporter.description), "mtu": .int(Int64(r.mtu)),
+                                           "oversizedAfter": .int(Int64(r.oversized)), "largestAfter": .int(Int64(r.largestAfter)),
+                                           "sender": .string(role)]
+        mssEvidence(f, into: &ev)
+        return Finding(kind: .fragNeededIgnored, severity: .error, summary: summary, frames: [r.frame, r.firstOversizedFrame],
+                       firstTime: r.time, lastTime: f.lastTime, evidence: ev,
+                       causes: FindingKind.fragNeededIgnored.info.causes, checks: FindingKind.fragNeededIgnored.info.checks,
+                       filter: FlowFacts.filter(f), flow: FlowFacts.ref(f))
+    }
+
+    func blackholeFinding(_ f: Flow) -> Finding {
+        let b = blackhole(f)!
+        let (who, peer, role) = sides(f, client: b.role == .client)
+        var summary = "\(b.failSize)-byte packets from \(who) to \(peer) were resent \(b.retransmissions) times and never acknowledged, while packets of up to \(b.largestAcked) bytes got through and no ICMP said why: a path MTU black hole"
+        summary += b.recoveredSize > 0
+            ? "; \(who) recovered by resending in \(b.recoveredSize)-byte packets (path MTU between \(b.largestAcked) and \(b.failSize - 1))"
+            : "; the path MTU lies between \(b.largestAcked) and \(b.failSize - 1) bytes"
+        var ev: [String: EvidenceValue] = [
+            "sender": .string(role), "vantage": .string("sender"), "retransmissions": .int(Int64(b.retransmissions)),
+            "failingPacketSize": .int(Int64(b.failSize)), "largestAcknowledgedSize": .int(Int64(b.largestAcked)),
+            "pathMTUAtLeast": .int(Int64(b.largestAcked)), "pathMTUBelow": .int(Int64(b.failSize)),
+            "recovered": .bool(b.recoveredSize > 0), "icmpSeen": .bool(f.pathMTU != nil),
+        ]
+        if b.recoveredSize > 0 { ev["recoveredWithSize"] = .int(Int64(b.recoveredSize)) }
+        mssEvidence(f, into: &ev)
+        return Finding(kind: .blackhole, severity: b.recoveredSize > 0 ? .warning : .error, summary: summary, frames: [b.frame],
+                       firstTime: f.firstTime, lastTime: f.lastTime, evidence: ev,
+                       causes: FindingKind.blackhole.info.causes, checks: FindingKind.blackhole.info.checks,
+                       filter: FlowFacts.filter(f) + " && tcp.analysis.retransmission", flow: FlowFacts.ref(f))
+    }
+
+    func mssExceeded(_ f: Flow) -> Finding {
+        let clientWorse = f.client.mtu.overMSS >= f.server.mtu.overMSS
+        let p = clientWorse ? f.client : f.server
+        let announced = (clientWorse ? f.server.mss : f.client.mss) ?? 0
+        let (who, peer, role) = sides(f, client: clientWorse)
+        let summary = "\(who) sent \(p.mtu.overMSS) segment\(p.mtu.overMSS == 1 ? "" : "s") of up to \(p.mtu.overMSSLargest) bytes of payload to \(peer), which announced an MSS of \(announced)"
+        var ev: [String: EvidenceValue] = ["sender": .string(role), "segments": .int(Int64(p.mtu.overMSS)),
+                                           "largestPayload": .int(Int64(p.mtu.overMSSLargest)), "announcedMSS": .int(Int64(announced))]
+        mssEvidence(f, into: &ev)
+        return Finding(kind: .mssExceeded, severity: .warning, summary: summary, frames: [p.mtu.overMSSFirstFrame],
+                       firstTime: f.firstTime, lastTime: f.lastTime, evidence: ev,
+                       causes: FindingKind.mssExceeded.info.causes, checks: FindingKind.mssExceeded.info.checks,
+                       filter: FlowFacts.filter(f) + " && tcp.len > \(announced)", flow: FlowFacts.ref(f))
+    }
+}
