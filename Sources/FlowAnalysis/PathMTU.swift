@@ -104,9 +104,9 @@ public struct MTUState: Sendable {
                 episodeFailSize = len
                 coveringSize = len
                 episodeRetransmissions = 1
-            } else if seq == episodeSeq {
+            } else if seq == episodeSeq && len >= episodeFailSize {
+                // A smaller resend is the sender probing a lower size, not another failure.
                 episodeRetransmissions &+= 1
-                episodeFailSize = min(episodeFailSize, len)
             }
             return
         }

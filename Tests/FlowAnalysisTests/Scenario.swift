@@ -41,13 +41,13 @@ struct Scenario {
     mutating func c(_ flags: TCPFlags, seq: UInt32? = nil, ack: UInt32 = 0, payload: Int = 0, window: UInt16 = 64240, ttl: UInt8? = nil,
                     id: UInt16 = 1, opts: [BuildOption] = []) {
         add(B.tcp(client, cport, server, sport, flags: flags, seq: seq ?? cisn, ack: ack, window: window,
-                  options: flags.contains(.syn) ? [.mss(1460), .sackPermitted, .windowScale(7)] : opts,
+                  options: flags.contains(.syn) && opts.isEmpty ? [.mss(1460), .sackPermitted, .windowScale(7)] : opts,
                   payload: Array(repeating: 0x41, count: payload), ttl: ttl ?? clientTTL, id: id))
     }
     mutating func s(_ flags: TCPFlags, seq: UInt32? = nil, ack: UInt32 = 0, payload: Int = 0, window: UInt16 = 65160,
                     ttl: UInt8? = nil, mac: UInt64? = nil, id: UInt16? = nil, opts: [BuildOption] = []) {
         add(B.tcp(server, sport, client, cport, flags: flags, seq: seq ?? sisn, ack: ack, window: window,
-                  options: flags.contains(.syn) ? [.mss(1460), .sackPermitted, .windowScale(7)] : opts,
+                  options: flags.contains(.syn) && opts.isEmpty ? [.mss(1460), .sackPermitted, .windowScale(7)] : opts,
                   payload: Array(repeating: 0x42, count: payload), ttl: ttl ?? serverTTL, id: id ?? serverID), fromClient: false, mac: mac)
         if serverIDStep != 0, id == nil { serverID &+= serverIDStep }
     }
