@@ -11,6 +11,8 @@ public enum DecodeError: Error, Equatable, Sendable {
     public enum Layer: UInt8, Sendable, CaseIterable {
         case link, ethernet, vlan, sll, sll2, null, ipv4, ipv6, ipv6Ext, tcp, tcpOption, udp
         case icmpv4, icmpv6, arp, tls, dns
+        // Appended so existing raw values (counter indexes) stay put.
+        case gre, vxlan, erspan, tunnel
 
         public var name: String {
             switch self {
@@ -31,6 +33,10 @@ public enum DecodeError: Error, Equatable, Sendable {
             case .arp: "arp"
             case .tls: "tls"
             case .dns: "dns"
+            case .gre: "gre"
+            case .vxlan: "vxlan"
+            case .erspan: "erspan"
+            case .tunnel: "tunnel"
             }
         }
     }
@@ -38,7 +44,7 @@ public enum DecodeError: Error, Equatable, Sendable {
     public enum Reason: UInt8, Sendable, CaseIterable {
         case badVersion, headerTooShort, totalLessThanHeader, optionLength, badDataOffset
         case badLength, unknownFamily, extensionChainTooLong, badHardwareType, vlanTooDeep
-        case badContentType, recordTooLong, zeroLength
+        case badContentType, recordTooLong, zeroLength, tunnelTooDeep
 
         public var name: String {
             switch self {
@@ -55,6 +61,7 @@ public enum DecodeError: Error, Equatable, Sendable {
             case .badContentType: "bad-content-type"
             case .recordTooLong: "record-too-long"
             case .zeroLength: "zero-length"
+            case .tunnelTooDeep: "tunnel-nesting-too-deep"
             }
         }
     }

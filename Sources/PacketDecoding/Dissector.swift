@@ -27,6 +27,10 @@ public struct DecodedPacket: Sendable {
     public var transportWireLength: Int?
     /// Where decoding stopped early; a partial decode is normal.
     public var error: DecodeError?
+    /// The outermost tunnel the packet came in, nil when it came bare. Once a tunnel is opened,
+    /// the layers from `ipv4`/`ipv6` down describe the innermost packet, so analysis sees the
+    /// inner flow; MACs, VLANs and `etherType` stay the capture link's.
+    public var tunnel: TunnelInfo?
 
     @inlinable public init() {}
 
@@ -34,6 +38,33 @@ public struct DecodedPacket: Sendable {
     @inlinable public var destinationAddress: IPAddress? { ipv4?.destination ?? ipv6?.destination }
     /// TTL or hop limit.
     @inlinable public var hopLimit: UInt8? { ipv4?.ttl ?? ipv6?.hopLimit }
+
+    /// Forgets a tunnel's outer network and transport layers before its inner packet is decoded.
+    @inlinable mutating func dropOuterLayers() {
+        arp = nil
+        ipv4 = nil
+        ipv6 = nil
+        ipv6ExtensionCount = 0
+        fragment = nil
+        transportProtocol = nil
+        tcp = nil
+        udp = nil
+        icmpv4 = nil
+        icmpv6 = nil
+        payload = nil
+        transportWireLength = nil
+    }
+}
+
+/// Where a header sits among nested tunnels.
+@usableFromInline struct Encapsulation: Sendable {
+    /// Tunnels opened so far.
+    @usableFromInline var depth: Int
+    /// Bytes from the first byte of the outermost IP header to this point.
+    @usableFromInline var offset: Int
+    @inlinable init(depth: Int, offset: Int) { self.depth = depth; self.offset = offset }
+    @inlinable static var none: Self { Self(depth: 0, offset: 0) }
+    @inlinable func advanced(by n: Int) -> Self { Self(depth: depth, offset: offset &+ n) }
 }
 
 /// Decodes a frame of a given link type into a `DecodedPacket`: a switch on link type and
@@ -41,6 +72,8 @@ public struct DecodedPacket: Sendable {
 public enum Dissector {
     /// More than QinQ plus two provider tags is not a real stack.
     public static let maximumVLANDepth = 4
+    /// Tunnels nested deeper than this are a decoder attack, not a deployment.
+    public static let maximumTunnelDepth = 4
 
     @inlinable
     public static func dissect(_ b: WireBytes, link: LinkType) -> DecodedPacket {
@@ -93,22 +126,29 @@ public enum Dissector {
 
     /// After an Ethernet-like header: VLAN tags (802.1Q, 802.1ad, the old 0x9100), then IP or ARP.
     @inlinable
-    static func ethernetPayload(_ type: EtherType, _ b: WireBytes, into p: inout DecodedPacket) throws(DecodeError) {
-        var type = type, rest = b
+    static func ethernetPayload(_ type: EtherType, _ b: WireBytes, at enc: Encapsulation = .none,
+                                into p: inout DecodedPacket) throws(DecodeError) {
+        var type = type, rest = b, tags = 0
         while type == .vlan || type == .qinq || type == .vlanQinQOld {
-            guard p.vlanCount < maximumVLANDepth else { throw .malformed(.vlan, .vlanTooDeep) }
+            guard tags < maximumVLANDepth else { throw .malformed(.vlan, .vlanTooDeep) }
             let tag = try VLANTag(rest)
-            if p.vlanCount == 0 { p.outerVLAN = tag.vlanID } else if p.vlanCount == 1 { p.innerVLAN = tag.vlanID }
-            p.vlanCount &+= 1
+            // A tunnelled frame's tags are the overlay's, not the capture link's.
+            if enc.depth == 0 {
+                if tags == 0 { p.outerVLAN = tag.vlanID } else if tags == 1 { p.innerVLAN = tag.vlanID }
+                p.vlanCount &+= 1
+            }
+            tags &+= 1
             type = tag.etherType
             rest = tag.payload
         }
-        p.etherType = type
-        try network(type, rest, into: &p)
+        var enc = enc
+        if enc.depth == 0 { p.etherType = type } else { enc = extendTunnel(&p, by: tags &* VLANTag.length, enc) }
+        try network(type, rest, at: enc, into: &p)
     }
 
     @inlinable
-    static func network(_ type: EtherType, _ b: WireBytes, into p: inout DecodedPacket) throws(DecodeError) {
+    static func network(_ type: EtherType, _ b: WireBytes, at enc: Encapsulation = .none,
+                        into p: inout DecodedPacket) throws(DecodeError) {
         switch type {
         case .ipv4:
             let ip = try IPv4Header(b)
@@ -121,7 +161,8 @@ public enum Dissector {
                 if ip.fragmentOffset != 0 { return }
             }
             try firstFragmentTolerant(!ip.moreFragments) { () throws(DecodeError) in
-                try transport(ip.proto, ip.payload, wireLength: ip.payloadWireLength, complete: !ip.moreFragments, into: &p)
+                try transport(ip.proto, ip.payload, wireLength: ip.payloadWireLength, complete: !ip.moreFragments,
+                              at: enc.advanced(by: ip.headerLength), into: &p)
             }
         case .ipv6:
             let ip = try IPv6Header(b)
@@ -137,7 +178,7 @@ public enum Dissector {
             let complete = !(chain.fragment?.moreFragments ?? false)
             try firstFragmentTolerant(complete) { () throws(DecodeError) in
                 try transport(chain.nextHeader, chain.rest, wireLength: Swift.max(ip.wireLength &- IPv6Header.length &- used, 0),
-                              complete: complete, into: &p)
+                              complete: complete, at: enc.advanced(by: IPv6Header.length &+ used), into: &p)
             }
         case .arp:
             p.arp = try ARPPacket(b)
@@ -154,10 +195,11 @@ public enum Dissector {
     }
 
     /// `complete` is false for a first fragment: the transport header's own lengths then refer
-    /// to the reassembled datagram, so they are not checked against this piece.
+    /// to the reassembled datagram, so they are not checked against this piece, and a tunnel in
+    /// it is not opened (the inner packet is incomplete). `enc.offset` is where `b` starts.
     @inlinable
     static func transport(_ proto: IPProtocol, _ b: WireBytes, wireLength: Int, complete: Bool,
-                          into p: inout DecodedPacket) throws(DecodeError) {
+                          at enc: Encapsulation = .none, into p: inout DecodedPacket) throws(DecodeError) {
         if complete { p.transportWireLength = wireLength }
         switch proto {
         case .tcp:
@@ -168,6 +210,13 @@ public enum Dissector {
             let u = try UDPHeader(b, wireLength: complete ? wireLength : Int.max)
             p.udp = u
             p.payload = u.payload
+            if complete && u.destinationPort == VXLANHeader.udpPort { try vxlan(u, wireLength: wireLength, at: enc, into: &p) }
+        case .ipip:
+            if complete { try ipInIP(.ipv4, b, at: enc, into: &p) }
+        case .ipv6:
+            if complete { try ipInIP(.ipv6, b, at: enc, into: &p) }
+        case .gre:
+            if complete { try gre(b, at: enc, into: &p) }
         case .icmp:
             p.icmpv4 = try ICMPv4Message(b)
         case .icmpv6:
@@ -175,5 +224,92 @@ public enum Dissector {
         default:
             return
         }
+    }
+
+    // MARK: tunnels
+
+    /// Opens a tunnel whose header (from `enc.offset`) is `headerLength` bytes: records it,
+    /// forgets the outer layers, and says where the inner packet starts.
+    @inlinable
+    static func enterTunnel(_ kind: TunnelKind, key: UInt32?, headerLength: Int, at enc: Encapsulation,
+                            into p: inout DecodedPacket) throws(DecodeError) -> Encapsulation {
+        guard enc.depth < maximumTunnelDepth else { throw .malformed(.tunnel, .tunnelTooDeep) }
+        let inner = enc.offset &+ headerLength
+        if enc.depth == 0 {
+            let zero = IPAddress(high: 0, low: 0)
+            p.tunnel = TunnelInfo(kind: kind, outerSource: p.sourceAddress ?? zero, outerDestination: p.destinationAddress ?? zero,
+                                  overhead: inner, totalOverhead: inner, key: key, depth: 1)
+        } else {
+            p.tunnel?.depth = enc.depth &+ 1
+            p.tunnel?.totalOverhead = inner
+        }
+        p.dropOuterLayers()
+        return Encapsulation(depth: enc.depth &+ 1, offset: inner)
+    }
+
+    /// Counts a tunnelled frame's link header (Ethernet, VLAN tags) into the overhead.
+    @inlinable
+    static func extendTunnel(_ p: inout DecodedPacket, by n: Int, _ enc: Encapsulation) -> Encapsulation {
+        p.tunnel?.totalOverhead &+= n
+        if enc.depth == 1 { p.tunnel?.overhead &+= n }
+        return enc.advanced(by: n)
+    }
+
+    /// IP protocol 4 or 41: the inner IP header follows the outer one directly.
+    @inlinable
+    static func ipInIP(_ type: EtherType, _ b: WireBytes, at enc: Encapsulation, into p: inout DecodedPacket) throws(DecodeError) {
+        let inner = try enterTunnel(.ipInIP, key: nil, headerLength: 0, at: enc, into: &p)
+        try network(type, b, at: inner, into: &p)
+    }
+
+    /// GRE version 0; other versions, routing bits and unknown protocol types stay an unknown transport.
+    @inlinable
+    static func gre(_ b: WireBytes, at enc: Encapsulation, into p: inout DecodedPacket) throws(DecodeError) {
+        let g = try GREHeader(b)
+        guard g.isVersion0 else { return }
+        let type = g.protocolType
+        switch type {
+        case .ipv4, .ipv6:
+            let inner = try enterTunnel(.gre, key: g.key, headerLength: g.headerLength, at: enc, into: &p)
+            try network(type, g.payload, at: inner, into: &p)
+        case .transparentEthernetBridging:
+            let inner = try enterTunnel(.gre, key: g.key, headerLength: g.headerLength, at: enc, into: &p)
+            try tunneledEthernet(g.payload, at: inner, into: &p)
+        case .erspan, .erspanTypeIII:
+            // Type I (0x88BE without a sequence number) has no ERSPAN header of its own.
+            var length = g.headerLength, frame = g.payload, key = g.key
+            if type == .erspanTypeIII || g.hasSequence {
+                let e = try ERSPANHeader(g.payload)
+                guard e.version == (type == .erspanTypeIII ? 2 : 1), e.carriesEthernet else { return }
+                length &+= e.headerLength
+                frame = e.payload
+                key = UInt32(e.sessionID)
+            }
+            let inner = try enterTunnel(.erspan, key: key, headerLength: length, at: enc, into: &p)
+            try tunneledEthernet(frame, at: inner, into: &p)
+        default:
+            return
+        }
+    }
+
+    /// VXLAN on its IANA port; `enc` is where the UDP header starts. A datagram too short for a
+    /// VXLAN header and a frame, or without the I flag, is some other use of the port.
+    @inlinable
+    static func vxlan(_ u: UDPHeader, wireLength: Int, at enc: Encapsulation, into p: inout DecodedPacket) throws(DecodeError) {
+        let onWire = u.length != 0 ? u.length : wireLength
+        guard onWire >= UDPHeader.length &+ VXLANHeader.length &+ EthernetHeader.length else { return }
+        let v = try VXLANHeader(u.payload)
+        guard v.hasVNI else { return }
+        let inner = try enterTunnel(.vxlan, key: v.vni, headerLength: UDPHeader.length &+ VXLANHeader.length, at: enc, into: &p)
+        try tunneledEthernet(v.payload, at: inner, into: &p)
+    }
+
+    /// An Ethernet frame carried in a tunnel. Its MACs are the overlay's, not the capture link's.
+    @inlinable
+    static func tunneledEthernet(_ b: WireBytes, at enc: Encapsulation, into p: inout DecodedPacket) throws(DecodeError) {
+        let eth = try EthernetHeader(b)
+        let enc = extendTunnel(&p, by: EthernetHeader.length, enc)
+        if eth.isLengthField { return }                           // 802.3 + LLC: not IP
+        try ethernetPayload(eth.etherType, eth.payload, at: enc, into: &p)
     }
 }

@@ -9,6 +9,12 @@
     @inlinable public static var qinq: Self { Self(rawValue: 0x88A8) }
     @inlinable public static var vlanQinQOld: Self { Self(rawValue: 0x9100) }
     @inlinable public static var ipv6: Self { Self(rawValue: 0x86DD) }
+    /// An Ethernet frame inside GRE (RFC 1701's "transparent Ethernet bridging", Linux gretap).
+    @inlinable public static var transparentEthernetBridging: Self { Self(rawValue: 0x6558) }
+    /// Cisco ERSPAN types I and II inside GRE.
+    @inlinable public static var erspan: Self { Self(rawValue: 0x88BE) }
+    /// Cisco ERSPAN type III inside GRE.
+    @inlinable public static var erspanTypeIII: Self { Self(rawValue: 0x22EB) }
 }
 
 @frozen public struct IPProtocol: RawRepresentable, Hashable, Sendable {

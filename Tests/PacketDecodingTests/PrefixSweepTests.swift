@@ -20,6 +20,14 @@ import Testing
         let frag = B.icmpv4(type: 3, code: 4, rest: 1400, body: Array(B.tcp(c4, 1, s4, 2, flags: [.ack], payload: [1, 2, 3]).prefix(28)))
         let ptb = B.icmpv6(src: s6, dst: c6, type: 2, code: 0, rest: 1280, body: data6)
         let arp = B.arp(op: 1, senderMAC: 1, senderIP: c4, targetMAC: 0, targetIP: s4)
+        // Tunnels: outer endpoints o4/o6, the inner flow on c4/s4 and c6/s6.
+        let o4: (Addr, Addr) = ("198.51.100.1", "203.0.113.1"), o6: (Addr, Addr) = ("2001:db8::a", "2001:db8::b")
+        let udp4 = B.udp(c4, 5353, s4, 53, payload: [1, 2, 3])
+        let greAll = B.gre(outerSrc: o4.0, outerDst: o4.1, checksum: true, key: 7, seq: 9, inner: data6)
+        let gretap = B.gre(outerSrc: o6.0, outerDst: o6.1, protocolType: 0x6558, key: 8, inner: B.innerFrame(syn, vlans: [10, 20]))
+        let vxlan = B.vxlan(outerSrc: o4.0, outerDst: o4.1, vni: 5001, innerFrame: B.innerFrame(syn))
+        let nested = B.vxlan(outerSrc: o6.0, outerDst: o6.1, vni: 1,
+                             innerFrame: B.innerFrame(B.gre(outerSrc: o4.0, outerDst: o4.1, inner: B.ipInIP(outerSrc: o6.0, outerDst: o6.1, inner: udp4))))
         return [
             Sample(name: "ethernet SYN with options", link: 1, bytes: B.frame(.ethernet, syn)),
             Sample(name: "QinQ IPv6 data", link: 1, bytes: B.frame(.ethernet, data6, vlans: [10, 20])),
@@ -34,6 +42,15 @@ import Testing
             Sample(name: "raw", link: 12, bytes: syn),
             Sample(name: "IPv4 options + UDP", link: 228,
                    bytes: B.ipv4(src: c4, dst: s4, proto: 17, payload: B.udpDatagram(src: c4, dst: s4, sport: 1, dport: 2, payload: [1]), options: [1, 7, 7, 4, 0, 0, 0, 0])),
+            Sample(name: "IPv4 in IPv6", link: 1, bytes: B.frame(.ethernet, B.ipInIP(outerSrc: o6.0, outerDst: o6.1, inner: syn))),
+            Sample(name: "IPv6 in IPv4", link: 228, bytes: B.ipInIP(outerSrc: o4.0, outerDst: o4.1, inner: data6)),
+            Sample(name: "GRE checksum+key+seq", link: 1, bytes: B.frame(.ethernet, greAll)),
+            Sample(name: "GRE Ethernet with VLANs", link: 229, bytes: gretap),
+            Sample(name: "VXLAN", link: 1, bytes: B.frame(.ethernet, vxlan, vlans: [5])),
+            Sample(name: "ERSPAN II", link: 12, bytes: B.erspanII(outerSrc: o4.0, outerDst: o4.1, session: 3, innerFrame: B.innerFrame(udp4))),
+            Sample(name: "ERSPAN III with subheader", link: 229,
+                   bytes: B.erspanIII(outerSrc: o6.0, outerDst: o6.1, session: 4, platformSubheader: true, innerFrame: B.innerFrame(data6))),
+            Sample(name: "VXLAN > GRE > IP-in-IP", link: 1, bytes: B.frame(.ethernet, nested)),
         ]
     }()
 
