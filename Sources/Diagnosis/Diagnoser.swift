@@ -179,6 +179,7 @@ public struct Diagnoser: Sendable {
         if f.isTCP, let i = lastService?.index, lastService?.key.port == f.serverPort {
             serviceStats[i].dataSegments &+= UInt64(RetransmissionDetector.segments(f.client)) &+ UInt64(RetransmissionDetector.segments(f.server))
             serviceStats[i].retransmissions &+= UInt64(RetransmissionDetector.lossResends(f.client)) &+ UInt64(RetransmissionDetector.lossResends(f.server))
+            if let r = f.pathMTU, r.suspicion.isEmpty { serviceStats[i].pathMTU = min(serviceStats[i].pathMTU ?? Int.max, Int(r.mtu)) }
         }
     }
 
@@ -281,6 +282,8 @@ struct ServiceStats: Sendable {
     /// TCP data segments both ways, and those sent again (flowdoctor's classification).
     var dataSegments: UInt64 = 0
     var retransmissions: UInt64 = 0
+    /// The smallest path MTU learnt for flows to this service (router messages).
+    var pathMTU: Int?
     static let maxSamples = 4096
     static let maxClients = 4096
 
@@ -326,6 +329,8 @@ public struct ServiceSummary: Codable, Sendable {
     public var dataSegments: UInt64
     public var retransmissions: UInt64
     public var retransmissionRatePercent: Double?
+    /// The smallest path MTU routers reported for flows to this service.
+    public var pathMTU: Int?
 
     public struct RTT: Codable, Sendable { public var p50: Double; public var p95: Double; public var samples: Int }
 
@@ -345,6 +350,7 @@ public struct ServiceSummary: Codable, Sendable {
         resets = s.resets
         dataSegments = s.dataSegments
         retransmissions = s.retransmissions
+        pathMTU = s.pathMTU
         if s.dataSegments > 0 {
             retransmissionRatePercent = (Double(s.retransmissions) / Double(s.dataSegments) * 10_000).rounded() / 100
         }
@@ -384,6 +390,16 @@ public struct FlowEntry: Codable, Sendable {
     public var counters: WiresharkCounters
     /// Bytes both sides acknowledged that the capture never saw (Zeek's missed_bytes).
     public var missedBytes: UInt64
+    /// The MSS each side announced in its SYN (absent: no SYN seen, or no MSS option in it).
+    public var clientMSS: Int?
+    public var serverMSS: Int?
+    /// The path MTU a router reported for this flow (a valid fragmentation-needed / packet-too-big).
+    public var pathMTU: Int?
+    /// A black hole's upper bound: packets this large did not get through.
+    public var pathMTUBelow: Int?
+    /// The tunnel the flow was carried in, and the bytes it adds per packet.
+    public var tunnel: String?
+    public var tunnelOverhead: Int?
 
     init(_ f: Flow, outcome: HandshakeOutcome, findings: [FindingKind]) {
         let r = FlowFacts.ref(f)
@@ -402,6 +418,12 @@ public struct FlowEntry: Codable, Sendable {
         self.findings = findings.map(\.rawValue)
         counters = WiresharkCounters(f)
         missedBytes = f.client.loss.missedBytes &+ f.server.loss.missedBytes
+        clientMSS = f.client.mss.map(Int.init)
+        serverMSS = f.server.mss.map(Int.init)
+        pathMTU = f.pathMTU.flatMap { $0.suspicion.isEmpty ? Int($0.mtu) : nil }
+        pathMTUBelow = MTUDetector.blackholeBound(f)
+        tunnel = f.tunnelKind?.name
+        tunnelOverhead = f.tunnelKind == nil ? nil : Int(f.tunnelOverhead)
     }
 }
 

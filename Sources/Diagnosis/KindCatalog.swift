@@ -680,11 +680,11 @@ public enum KindCatalog {
                     counts and sizes on those flows are the host's view, not the wire's.
                     """,
                 detection: """
-                    A TCP segment whose payload exceeds the peer's advertised MSS and is a whole multiple of it \
-                    (TSO/GSO on the sending host), or a received IP packet larger than the link could carry \
-                    (GRO/LRO on the receiving host), is counted as offload and not as mtu.mss-exceeded. Reported \
-                    once for the capture with the number of such segments, the largest size and the hosts \
-                    concerned.
+                    A TCP segment whose payload exceeds the MSS the peer announced by more than a quarter: more \
+                    than any option overhead explains, so several segments were merged (TSO/GSO on the sending \
+                    host, GRO/LRO on the receiving one). It is counted as offload and not as mtu.mss-exceeded. \
+                    Reported once for the capture with the number of such segments, the largest payload, the \
+                    flows and a few examples.
                     """,
                 causes: [
                     "TCP segmentation offload (TSO/GSO) on the sending host where the capture ran",

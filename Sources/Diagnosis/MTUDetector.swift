@@ -29,6 +29,11 @@ public struct MTUDetector: Sendable {
         var recoveredSize: UInt16
     }
 
+    /// The size a black hole swallowed, for the flow's report entry.
+    public static func blackholeBound(_ f: Flow) -> Int? {
+        MTUDetector(thresholds: Thresholds()).blackhole(f).map { Int($0.failSize) }
+    }
+
     /// RFC 2923 §2.1 from the sender's side: one DF segment larger than anything acknowledged,
     /// resent at least 3 times and never acknowledged at that size, no usable ICMP for it, no
     /// zero window from the receiver, and the connection otherwise working.
@@ -65,8 +70,19 @@ public struct MTUDetector: Sendable {
         client ? (FlowFacts.client(f), FlowFacts.server(f), "client") : (FlowFacts.server(f), FlowFacts.client(f), "server")
     }
 
+    /// The tunnel the flow runs in, when there is one: its overhead is the usual reason a path
+    /// MTU is below 1500.
+    func tunnelNote(_ f: Flow) -> String {
+        guard let k = f.tunnelKind else { return "" }
+        return " (inside a \(k.name) tunnel that adds \(f.tunnelOverhead) bytes to each packet: on a 1500-byte path that leaves \(1500 - Int(f.tunnelOverhead)))"
+    }
+
     /// MSS facts that explain or aggravate an MTU problem.
     func mssEvidence(_ f: Flow, into ev: inout [String: EvidenceValue]) {
+        if let k = f.tunnelKind {
+            ev["tunnel"] = .string(k.name)
+            ev["tunnelOverhead"] = .int(Int64(f.tunnelOverhead))
+        }
         if let m = f.client.mss { ev["clientMSS"] = .int(Int64(m)) } else if f.client.sentSYN { ev["clientMSS"] = .string("missing") }
         if let m = f.server.mss { ev["serverMSS"] = .int(Int64(m)) } else if f.server.sentSYN { ev["serverMSS"] = .string("missing") }
         if let a = f.client.mss, let b = f.server.mss, a != b { ev["mssDiffers"] = .bool(true) }
@@ -78,6 +94,7 @@ public struct MTUDetector: Sendable {
         let what = r.v6 ? "packet too big" : "fragmentation needed"
         var summary = "\(r.reporter) reported \(what), MTU \(r.reportedMTU == 0 ? "0 (an old router; \(r.mtu) assumed)" : "\(r.mtu)"), for a \(r.quotedLength)-byte packet from \(who) to \(peer)"
         if r.count > 1 { summary += " (\(r.count) such messages)" }
+        summary += tunnelNote(f)
         var reasons: [EvidenceValue] = []
         if r.suspicion.contains(.notOversized) { reasons.append(.string("the quoted packet (\(r.quotedLength) bytes) fits the MTU")) }
         if r.suspicion.contains(.mtuTooSmall) { reasons.append(.string("MTU \(r.mtu) is below the minimum of \(r.v6 ? 1280 : 68)")) }
@@ -133,6 +150,7 @@ public struct MTUDetector: Sendable {
         summary += b.recoveredSize > 0
             ? "; \(who) recovered by resending in \(b.recoveredSize)-byte packets (path MTU between \(b.largestAcked) and \(b.failSize - 1))"
             : "; the path MTU lies between \(b.largestAcked) and \(b.failSize - 1) bytes"
+        summary += tunnelNote(f)
         var ev: [String: EvidenceValue] = [
             "sender": .string(role), "vantage": .string("sender"), "retransmissions": .int(Int64(b.retransmissions)),
             "failingPacketSize": .int(Int64(b.failSize)), "largestAcknowledgedSize": .int(Int64(b.largestAcked)),
@@ -152,7 +170,7 @@ public struct MTUDetector: Sendable {
         let p = clientWorse ? f.client : f.server
         let announced = (clientWorse ? f.server.mss : f.client.mss) ?? 0
         let (who, peer, role) = sides(f, client: clientWorse)
-        let summary = "\(who) sent \(p.mtu.overMSS) segment\(p.mtu.overMSS == 1 ? "" : "s") of up to \(p.mtu.overMSSLargest) bytes of payload to \(peer), which announced an MSS of \(announced)"
+        let summary = "\(who) sent \(p.mtu.overMSS) segment\(p.mtu.overMSS == 1 ? "" : "s") of up to \(p.mtu.overMSSLargest) bytes of payload to \(peer), which announced an MSS of \(announced)\(tunnelNote(f))"
         var ev: [String: EvidenceValue] = ["sender": .string(role), "segments": .int(Int64(p.mtu.overMSS)),
                                            "largestPayload": .int(Int64(p.mtu.overMSSLargest)), "announcedMSS": .int(Int64(announced))]
         mssEvidence(f, into: &ev)

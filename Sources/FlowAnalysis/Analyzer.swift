@@ -57,7 +57,7 @@ public struct Analyzer {
         if let t = p.tcp, let src = p.sourceAddress, let dst = p.destinationAddress {
             tcp(p, t, src, dst, time)
         } else if let u = p.udp, let src = p.sourceAddress, let dst = p.destinationAddress {
-            udp(u, src, dst, time)
+            udp(u, src, dst, time, tunnel: p.tunnel)
         } else if let m = p.icmpv4, let q = m.quoted, let from = p.sourceAddress {
             icmpError(q, v6: false, type: m.type, code: m.code, mtu: m.isFragmentationNeeded ? UInt32(m.nextHopMTU) : 0, from: from, time)
         } else if let m = p.icmpv6, let q = m.quoted, let from = p.sourceAddress {
@@ -164,6 +164,7 @@ public struct Analyzer {
                                    mac: mac, time: time, frame: frame,
                                    ipLength: p.ipv4?.wireLength ?? p.ipv6.map { $0.wireLength } ?? 0,
                                    df: p.ipv4?.dontFragment ?? true)
+        if let tun = p.tunnel { flows.slots[Int(s)].noteTunnel(tun) }
     }
 
     /// Turns a half-open attempt into a full flow (something other than its SYN arrived).
@@ -185,7 +186,7 @@ public struct Analyzer {
 
     // MARK: UDP
 
-    mutating func udp(_ u: UDPHeader, _ src: IPAddress, _ dst: IPAddress, _ time: Int64) {
+    mutating func udp(_ u: UDPHeader, _ src: IPAddress, _ dst: IPAddress, _ time: Int64, tunnel: TunnelInfo? = nil) {
         let (key, fromLow) = FlowKey.make(src, u.sourcePort, dst, u.destinationPort, .udp)
         let s: Int32
         if let x = flows.find(key) { s = x } else {
@@ -196,6 +197,7 @@ public struct Analyzer {
         }
         let fromClient = fromLow == flows.slots[Int(s)].clientIsLow
         flows.slots[Int(s)].updateDatagram(fromClient: fromClient, payload: u.payload.count, time: time, frame: frameNumber)
+        if let t = tunnel { flows.slots[Int(s)].noteTunnel(t) }
     }
 
     // MARK: ICMP errors

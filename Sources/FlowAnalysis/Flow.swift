@@ -210,6 +210,11 @@ public struct Flow: Sendable {
     public var icmpCount: UInt32 = 0
     /// The first fragmentation-needed / packet-too-big for this flow, validated.
     public var pathMTU: PathMTUReport?
+    /// The flow was seen inside a tunnel (TunnelKind raw value + 1; 0: not tunnelled), and the
+    /// bytes the tunnel adds to each packet: what it costs the path MTU.
+    public var tunnelKindCode: UInt8 = 0
+    public var tunnelOverhead: UInt16 = 0
+    public var tunnelKind: TunnelKind? { tunnelKindCode == 0 ? nil : TunnelKind(rawValue: tunnelKindCode &- 1) }
     /// SYN / SYN-ACK copies seen within microseconds (capture duplicates), ignored.
     public var duplicateSYNs: UInt32 = 0
     /// Wireshark's iRTT (SYN to the ACK completing the handshake), once known.
@@ -222,6 +227,11 @@ public struct Flow: Sendable {
     }
 
     public var isTCP: Bool { key.proto == .tcp }
+
+    mutating func noteTunnel(_ t: TunnelInfo) {
+        tunnelKindCode = t.kind.rawValue &+ 1
+        tunnelOverhead = UInt16(clamping: t.totalOverhead)
+    }
     public var clientAddress: IPAddress { clientIsLow ? key.lowAddress : key.highAddress }
     public var serverAddress: IPAddress { clientIsLow ? key.highAddress : key.lowAddress }
     public var clientPort: UInt16 { clientIsLow ? key.lowPort : key.highPort }

@@ -155,6 +155,7 @@ extension JSONWriter {
         beginObject()
         key("client"); endpoint(f.client)
         field("clientBytes", f.clientBytes)
+        if let m = f.clientMSS { field("clientMSS", m) }
         field("clientPackets", f.clientPackets)
         field("connState", f.connState)
         key("counters"); beginObject()
@@ -170,11 +171,16 @@ extension JSONWriter {
         field("lastTime", f.lastTime)
         field("missedBytes", f.missedBytes)
         field("outcome", f.outcome)
+        if let m = f.pathMTU { field("pathMTU", m) }
+        if let m = f.pathMTUBelow { field("pathMTUBelow", m) }
         field("roleGuessed", f.roleGuessed)
         key("server"); endpoint(f.server)
         field("serverBytes", f.serverBytes)
+        if let m = f.serverMSS { field("serverMSS", m) }
         field("serverPackets", f.serverPackets)
         field("transport", f.transport)
+        if let t = f.tunnel { field("tunnel", t) }
+        if let o = f.tunnelOverhead { field("tunnelOverhead", o) }
         endObject()
     }
 
@@ -191,6 +197,7 @@ extension JSONWriter {
             key("handshakeRTTms"); beginObject(); field("p50", r.p50); field("p95", r.p95); field("samples", r.samples); endObject()
         }
         field("ip", s.ip)
+        if let m = s.pathMTU { field("pathMTU", m) }
         field("port", s.port)
         field("resets", counts: s.resets)
         if let r = s.retransmissionRatePercent { field("retransmissionRatePercent", r) }

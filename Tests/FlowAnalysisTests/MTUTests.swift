@@ -116,6 +116,25 @@ import Testing
         #expect(f.summary.contains("between 140 and 1499"))
     }
 
+    @Test("inside a tunnel, the finding names it and its overhead") func tunnelled() throws {
+        var s = Scenario()
+        s.wrap = { B.gre(outerSrc: "192.0.2.1", outerDst: "192.0.2.2", key: 7, inner: $0) }
+        s.handshake()
+        let base = s.cisn + 1
+        s.c([.ack, .psh], seq: base, ack: s.sisn + 1, payload: 100)
+        s.s([.ack], seq: s.sisn + 1, ack: base + 100)
+        for w in [0.0, 0.2, 0.4, 0.8] {
+            s.wait(w)
+            s.c([.ack, .psh], seq: base + 100, ack: s.sisn + 1, payload: 1460)
+        }
+        let r = try s.analyze()
+        let f = try #require(r.only(.blackhole).first)
+        #expect(f.evidence["tunnel"] == .string("gre") && f.evidence["tunnelOverhead"] == .int(28))
+        #expect(f.summary.contains("inside a gre tunnel that adds 28 bytes"))
+        #expect(r.flows.first?.tunnel == "gre" && r.flows.first?.pathMTUBelow == 1500)
+        #expect(r.flows.first?.client.ip == "10.0.0.1")                                 // the inner flow
+    }
+
     @Test("near miss: two resends, then the full-size segment is acknowledged: loss, not a black hole") func notBlackhole() throws {
         let r = try blackhole(waits: [0.2, 0.4]) { s, d in
             s.s([.ack], seq: s.sisn + 1, ack: d + 3 * 1460)

@@ -32,9 +32,13 @@ struct Scenario {
         add(B.udp("192.0.2.250", 5000, "192.0.2.251", 5001, payload: [1]))
     }
 
+    /// Wraps every packet (a tunnel), when set.
+    var wrap: (([UInt8]) -> [UInt8])?
+
     mutating func add(_ ip: [UInt8], fromClient: Bool = true, mac: UInt64? = nil) {
         let src = mac ?? (fromClient ? B.clientMAC : B.serverMAC)
-        frames.append(CapturedFrame(B.frame(.ethernet, ip, src: src, dst: fromClient ? B.serverMAC : B.clientMAC), time: t))
+        let packet = wrap?(ip) ?? ip
+        frames.append(CapturedFrame(B.frame(.ethernet, packet, src: src, dst: fromClient ? B.serverMAC : B.clientMAC), time: t))
         t += 1_000_000                                                           // 1 ms between packets
     }
 
