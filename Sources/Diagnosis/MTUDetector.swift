@@ -22,6 +22,8 @@ public struct MTUDetector: Sendable {
 
     struct Blackhole {
         var role: EndpointRole
+        var receiverSide = false
+        var missingBytes = 0
         var retransmissions: UInt16
         var failSize: UInt16
         var largestAcked: UInt16
@@ -31,7 +33,7 @@ public struct MTUDetector: Sendable {
 
     /// The size a black hole swallowed, for the flow's report entry.
     public static func blackholeBound(_ f: Flow) -> Int? {
-        MTUDetector(thresholds: Thresholds()).blackhole(f).map { Int($0.failSize) }
+        MTUDetector(thresholds: Thresholds()).blackhole(f).flatMap { $0.receiverSide ? nil : Int($0.failSize) }
     }
 
     /// RFC 2923 §2.1 from the sender's side: one DF segment larger than anything acknowledged,
@@ -52,6 +54,16 @@ public struct MTUDetector: Sendable {
             if let r = f.pathMTU, r.aboutClient == (role == .client), r.suspicion.isEmpty { continue }
             guard peer.zeroWindowAds == 0, f.handshakeCompleted || bh.largestAcked > 0 else { continue }
             return bh
+        }
+        // The mirror image at the receiver: the sender's later, small packets reveal data that
+        // never arrived and was never acknowledged, and the receiver kept asking for it.
+        for (role, p, peer) in [(EndpointRole.client, f.client, f.server), (.server, f.server, f.client)] {
+            let missing = p.loss.space.holeBytes
+            guard f.handshakeCompleted, missing > Int(p.mtu.maxPayload), peer.duplicateAcks >= 2, peer.zeroWindowAds == 0,
+                  p.mtu.maxIPLength > 0, p.mtu.maxIPLength < 1280 else { continue }
+            if let r = f.pathMTU, r.aboutClient == (role == .client), r.suspicion.isEmpty { continue }
+            return Blackhole(role: role, receiverSide: true, missingBytes: missing, retransmissions: 0, failSize: 0,
+                             largestAcked: p.mtu.maxIPLength, frame: 0, recoveredSize: 0)
         }
         return nil
     }
@@ -146,6 +158,19 @@ public struct MTUDetector: Sendable {
     func blackholeFinding(_ f: Flow) -> Finding {
         let b = blackhole(f)!
         let (who, peer, role) = sides(f, client: b.role == .client)
+        if b.receiverSide {
+            let summary = "\(b.missingBytes) bytes from \(who) never reached \(peer) and were never acknowledged, while its packets of up to \(b.largestAcked) bytes did and \(peer) kept asking for the rest: full-size packets are lost on the path (a path MTU black hole, seen from the receiver; the sender's side shows its resends)\(tunnelNote(f))"
+            var ev: [String: EvidenceValue] = [
+                "sender": .string(role), "vantage": .string("receiver"), "missingBytes": .int(Int64(b.missingBytes)),
+                "largestArrivedSize": .int(Int64(b.largestAcked)), "pathMTUAtLeast": .int(Int64(b.largestAcked)),
+                "duplicateAcks": .int(Int64(b.role == .client ? f.server.duplicateAcks : f.client.duplicateAcks)),
+                "icmpSeen": .bool(f.pathMTU != nil), "confidence": .string("medium"),
+            ]
+            mssEvidence(f, into: &ev)
+            return Finding(kind: .blackhole, severity: .error, summary: summary, frames: [], firstTime: f.firstTime,
+                           lastTime: f.lastTime, evidence: ev, causes: FindingKind.blackhole.info.causes,
+                           checks: FindingKind.blackhole.info.checks, filter: FlowFacts.filter(f), flow: FlowFacts.ref(f))
+        }
         var summary = "\(b.failSize)-byte packets from \(who) to \(peer) were resent \(b.retransmissions) times and never acknowledged, while packets of up to \(b.largestAcked) bytes got through and no ICMP said why: a path MTU black hole"
         summary += b.recoveredSize > 0
             ? "; \(who) recovered by resending in \(b.recoveredSize)-byte packets (path MTU between \(b.largestAcked) and \(b.failSize - 1))"

@@ -135,6 +135,25 @@ import Testing
         #expect(r.flows.first?.client.ip == "10.0.0.1")                                 // the inner flow
     }
 
+    @Test("seen from the receiver: small packets arrive past data that never does, and dup ACKs ask for it")
+    func blackholeAtReceiver() throws {
+        var s = Scenario()
+        s.handshake()
+        let base = s.cisn + 1
+        s.c([.ack, .psh], seq: base, ack: s.sisn + 1, payload: 100)
+        s.s([.ack], seq: s.sisn + 1, ack: base + 100)
+        // Two full-size segments die on the path; the 300-byte tail gets through, three times.
+        for w in [0.0, 0.2, 0.4] {
+            s.wait(w)
+            s.c([.ack, .psh], seq: base + 100 + 2920, ack: s.sisn + 1, payload: 300)
+            s.s([.ack], seq: s.sisn + 1, ack: base + 100)
+        }
+        let r = try s.analyze()
+        let f = try #require(r.only(.blackhole).first)
+        #expect(f.evidence["vantage"] == .string("receiver") && f.evidence["missingBytes"] == .int(2920))
+        #expect(f.evidence["largestArrivedSize"] == .int(340))
+    }
+
     @Test("near miss: two resends, then the full-size segment is acknowledged: loss, not a black hole") func notBlackhole() throws {
         let r = try blackhole(waits: [0.2, 0.4]) { s, d in
             s.s([.ack], seq: s.sisn + 1, ack: d + 3 * 1460)
