@@ -5,6 +5,7 @@ public enum DetectorCatalog {
         .handshakeUnanswered, .handshakeRefused, .handshakeUnreachable, .handshakeIncomplete, .handshakeSlow,
         .handshakeInvalid, .synFlood, .resetAbort, .resetMiddlebox, .resetAfterIdle, .resetAfterClose, .zeroWindow, .retransmissions, .stall, .captureDuplicates, .outOfOrder,
         .captureGap, .fragNeeded, .fragNeededIgnored, .blackhole, .mssExceeded, .captureOffload,
+        .ipFragmented, .fragmentsIncomplete, .fragmentsOverlap, .fragmentsAnomaly,
         .decodeMalformed,
     ]
 }

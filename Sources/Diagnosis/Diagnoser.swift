@@ -41,6 +41,10 @@ public struct Diagnoser: Sendable {
     var gapExamples: [(flow: FlowRef, bytes: UInt64)] = []
     var gapFirst: Int64 = .max
     var gapLast: Int64 = .min
+    /// IP datagrams that arrived in fragments (ip.fragmented, ip.fragments.*).
+    var fragments = FragmentDetector()
+    /// The fragment tracker's cap on open sets, for the wording of its finding.
+    public var fragmentSetCap = 65_536
     /// Segments larger than any link carries: the capture host's offload (capture.offload).
     var offloadSegments: UInt64 = 0
     var offloadLargest = 0
@@ -121,6 +125,9 @@ public struct Diagnoser: Sendable {
             flowsOmitted += 1
         }
     }
+
+    /// One IP datagram that arrived in fragments, completed or not.
+    public mutating func fragmented(_ d: FragmentedDatagram) { fragments.add(d) }
 
     mutating func countCopies(_ n: UInt64, time: Int64, last: Int64, flow: FlowRef?) {
         copies += n
@@ -252,10 +259,12 @@ public struct Diagnoser: Sendable {
                 causes: FindingKind.captureOffload.info.causes, checks: FindingKind.captureOffload.info.checks,
                 filter: "tcp.len > 1460", flow: nil))
         }
+        let frag = fragments.findings(maxSets: fragmentSetCap, cap: thresholds.maxFindingsPerGroup)
+        out += frag.findings
         // Findings counted but not kept, by kind: what each (kind, server) group had over the cap.
         var groups = perGroup
         if let lg = lastGroup { groups[lg] = lastGroupCount }
-        var suppressed: [FindingKind: Int] = [:]
+        var suppressed: [FindingKind: Int] = frag.suppressed
         for (g, n) in groups where n > thresholds.maxFindingsPerGroup { suppressed[g.kind, default: 0] += n - thresholds.maxFindingsPerGroup }
         let table = zip(serviceKeys, serviceStats).map { ServiceSummary(key: $0, stats: $1) }
             .sorted { ($0.failureScore, $0.attempts, $1.endpoint) > ($1.failureScore, $1.attempts, $0.endpoint) }

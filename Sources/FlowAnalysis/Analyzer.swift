@@ -10,6 +10,8 @@ public struct AnalyzerConfig: Sendable, Equatable {
     public var shortTimeout: Int64 = 120 * 1_000_000_000
     /// A SYN with a new ISN this long after the last SYN of an unanswered attempt is a new attempt.
     public var newAttemptAfter: Int64 = 30 * 1_000_000_000
+    /// Bounds of the IP fragment tracker (sets held, bytes kept to compare overlaps, timeout).
+    public var fragments = FragmentTracker.Config()
     public init() {}
 }
 
@@ -28,6 +30,9 @@ public struct Analyzer {
     public var onFinished: (Flow, _ now: Int64) -> Void
     /// Receives attempts that never sent more than SYNs; by default they become flows.
     public var onHalfOpenFinished: (HalfOpen, _ now: Int64) -> Void
+    /// IP datagrams that arrived in fragments, completed or not (ip.fragmented, ip.fragments.*).
+    public private(set) var fragments: FragmentTracker
+    public var onFragmented: (FragmentedDatagram) -> Void = { _ in }
     /// The latest packet time seen: the capture's "now" for timeouts.
     public private(set) var now: Int64 = 0
     var nextSweep: Int64 = .min
@@ -40,6 +45,7 @@ public struct Analyzer {
         self.onHalfOpenFinished = onHalfOpenFinished ?? { h, now in onFinished(h.flow(), now) }
         flows = FlowTable(capacity: config.maxFlows)
         halfOpen = SlotTable(capacity: config.maxFlows)
+        fragments = FragmentTracker(config: config.fragments)
     }
 
     /// Flows finalised early because a table was full.
@@ -54,16 +60,62 @@ public struct Analyzer {
         if time > now { now = time }
         let p = Dissector.dissect(bytes, link: link)
         account(p, link: link)
+        if fragments.count > 0 { let sink = onFragmented; fragments.expire(now: now, sink) }
+        // A fragment (not IPv6's atomic kind) goes to the tracker; its transport is analysed
+        // once the whole datagram is there.
+        if let fr = p.fragment, !(p.ipv6 != nil && fr.isAtomic) {
+            fragment(p, fr, time: time)
+            if now >= nextSweep { sweep() }
+            return
+        }
+        transport(p, time: time)
+        if now >= nextSweep { sweep() }
+    }
+
+    mutating func transport(_ p: DecodedPacket, time: Int64) {
         if let t = p.tcp, let src = p.sourceAddress, let dst = p.destinationAddress {
             tcp(p, t, src, dst, time)
         } else if let u = p.udp, let src = p.sourceAddress, let dst = p.destinationAddress {
-            udp(u, src, dst, time, tunnel: p.tunnel)
+            // The length per the IP header: a reassembled datagram's header copy holds only its start.
+            let length = p.transportWireLength.map { max($0 &- UDPHeader.length, 0) } ?? u.payload.count
+            udp(u, src, dst, time, payload: length, tunnel: p.tunnel)
         } else if let m = p.icmpv4, let q = m.quoted, let from = p.sourceAddress {
             icmpError(q, v6: false, type: m.type, code: m.code, mtu: m.isFragmentationNeeded ? UInt32(m.nextHopMTU) : 0, from: from, time)
         } else if let m = p.icmpv6, let q = m.quoted, let from = p.sourceAddress {
             icmpError(q, v6: true, type: m.type, code: m.code, mtu: m.isPacketTooBig ? m.mtu : 0, from: from, time)
         }
-        if now >= nextSweep { sweep() }
+    }
+
+    /// One fragment into the tracker; a completed datagram's transport header (kept from its
+    /// first fragment) then goes through the flow analysis with the datagram's full length.
+    mutating func fragment(_ p: DecodedPacket, _ fr: FragmentInfo, time: Int64) {
+        guard let data = p.fragmentData, let src = p.sourceAddress, let dst = p.destinationAddress,
+              let proto = p.fragmentProtocol else { return }
+        let key = FragmentKey(source: src, destination: dst, identification: fr.identification, proto: proto,
+                              isIPv6: p.ipv6 != nil)
+        let packetLength = p.ipv4?.wireLength ?? p.ipv6.map { $0.wireLength } ?? 0
+        let sink = onFragmented
+        guard let done = fragments.add(key, offset: fr.offset, length: p.fragmentWireLength, packetLength: packetLength,
+                                       more: fr.moreFragments, dontFragment: p.ipv4?.dontFragment ?? false, data: data,
+                                       time: time, frame: frameNumber, evict: sink) else { return }
+        sink(done.datagram)
+        let n = min(done.headerCount, FragmentTracker.Completion.headerCapacity)
+        WireBytes.with(done.header.span.extracting(0..<n)) { h in
+            var q = p
+            q.fragment = nil
+            q.transportWireLength = done.totalLength
+            switch proto {
+            case .tcp:
+                guard let t = try? TCPHeader(h, wireLength: done.totalLength) else { return }
+                q.tcp = t; q.udp = nil; q.payload = t.payload
+            case .udp:
+                guard let u = try? UDPHeader(h, wireLength: done.totalLength) else { return }
+                q.udp = u; q.tcp = nil; q.payload = u.payload
+            default:
+                return
+            }
+            transport(q, time: time)
+        }
     }
 
     /// Finalises every flow (end of capture), in the order the flows began.
@@ -79,6 +131,8 @@ public struct Analyzer {
         }
         flows.reset()
         halfOpen.reset()
+        let fragmentSink = onFragmented
+        fragments.finish(fragmentSink)
     }
 
     mutating func sweep() {
@@ -186,7 +240,7 @@ public struct Analyzer {
 
     // MARK: UDP
 
-    mutating func udp(_ u: UDPHeader, _ src: IPAddress, _ dst: IPAddress, _ time: Int64, tunnel: TunnelInfo? = nil) {
+    mutating func udp(_ u: UDPHeader, _ src: IPAddress, _ dst: IPAddress, _ time: Int64, payload: Int, tunnel: TunnelInfo? = nil) {
         let (key, fromLow) = FlowKey.make(src, u.sourcePort, dst, u.destinationPort, .udp)
         let s: Int32
         if let x = flows.find(key) { s = x } else {
@@ -196,7 +250,7 @@ public struct Analyzer {
                                   midstream: false, time: time, frame: frameNumber), key: key, now: now, evict: onFinished)
         }
         let fromClient = fromLow == flows.slots[Int(s)].clientIsLow
-        flows.slots[Int(s)].updateDatagram(fromClient: fromClient, payload: u.payload.count, time: time, frame: frameNumber)
+        flows.slots[Int(s)].updateDatagram(fromClient: fromClient, payload: payload, time: time, frame: frameNumber)
         if let t = tunnel { flows.slots[Int(s)].noteTunnel(t) }
     }
 

@@ -38,9 +38,11 @@ public enum OfflineAnalysis {
         }
         // The diagnoser lives in a box the analyzer's callback can reach.
         let diagnosis = DiagnosisBox(Diagnoser(thresholds: options.thresholds))
+        diagnosis.value.fragmentSetCap = options.analyzer.fragments.maxDatagrams
         var analyzer = Analyzer(config: options.analyzer,
                                 onFinished: { flow, now in diagnosis.value.flowEnded(flow, asOf: now) },
                                 onHalfOpenFinished: { attempt, now in diagnosis.value.halfOpenEnded(attempt, asOf: now) })
+        analyzer.onFragmented = { diagnosis.value.fragmented($0) }
         var summaries: [CaptureFile] = []
         for i in order {
             let f = files[i]

@@ -14,6 +14,11 @@ public struct DecodedPacket: Sendable {
     public var ipv6ExtensionCount: UInt8 = 0
     /// Set for IPv4 datagrams with MF or an offset, and for IPv6 with a Fragment header.
     public var fragment: FragmentInfo?
+    /// A fragment's data as captured, its length per the IP header, and the protocol of the
+    /// datagram it belongs to: what the fragment tracker needs.
+    public var fragmentData: WireBytes?
+    public var fragmentWireLength = 0
+    public var fragmentProtocol: IPProtocol?
     /// The upper-layer protocol after IP (and after IPv6 extension headers).
     public var transportProtocol: IPProtocol?
     public var tcp: TCPHeader?
@@ -46,6 +51,9 @@ public struct DecodedPacket: Sendable {
         ipv6 = nil
         ipv6ExtensionCount = 0
         fragment = nil
+        fragmentData = nil
+        fragmentWireLength = 0
+        fragmentProtocol = nil
         transportProtocol = nil
         tcp = nil
         udp = nil
@@ -157,6 +165,9 @@ public enum Dissector {
             if ip.isFragment {
                 p.fragment = FragmentInfo(identification: UInt32(ip.identification), offset: ip.fragmentOffset,
                                           moreFragments: ip.moreFragments)
+                p.fragmentData = ip.payload
+                p.fragmentWireLength = ip.payloadWireLength
+                p.fragmentProtocol = ip.proto
                 // Only the first fragment starts with a transport header.
                 if ip.fragmentOffset != 0 { return }
             }
@@ -172,6 +183,11 @@ public enum Dissector {
             p.ipv6ExtensionCount = UInt8(truncatingIfNeeded: chain.depth)
             p.transportProtocol = chain.nextHeader
             p.fragment = chain.fragment
+            if let data = chain.afterFragment {
+                p.fragmentData = data
+                p.fragmentWireLength = Swift.max(ip.wireLength &- IPv6Header.length &- (ip.payload.count &- data.count), 0)
+                p.fragmentProtocol = chain.fragmentProtocol
+            }
             if let e = chain.error { throw e }
             if let f = chain.fragment, f.offset != 0 { return }
             let used = ip.payload.count &- chain.rest.count

@@ -54,6 +54,10 @@ public struct IPv6ExtensionHeaders: Sequence, IteratorProtocol, Sendable {
     public var depth = 0
     public var error: DecodeError?
     public var fragment: FragmentInfo?
+    /// What follows the Fragment header: the fragment's data, and the protocol it belongs to
+    /// (the reassembly key; later extension headers in a first fragment are part of the data).
+    public var afterFragment: WireBytes?
+    public var fragmentProtocol: IPProtocol?
 
     @inlinable public init(first: IPProtocol, bytes: WireBytes) { rest = bytes; nextHeader = first }
 
@@ -81,6 +85,8 @@ public struct IPv6ExtensionHeaders: Sequence, IteratorProtocol, Sendable {
         if nextHeader == .fragment {
             let v = rest.u16(2)
             fragment = FragmentInfo(identification: rest.u32(4), offset: Int(v & 0xfff8), moreFragments: v & 1 != 0)
+            afterFragment = rest.dropFirst(length)
+            fragmentProtocol = header.nextHeader
         }
         nextHeader = header.nextHeader
         rest = rest.dropFirst(length)

@@ -60,6 +60,12 @@ public struct WireBytes: @unchecked Sendable {
 }
 
 extension WireBytes {
+    /// Runs `body` over a view of a span's bytes: headers kept in fixed inline buffers (a
+    /// reassembled datagram's first fragment) are read without copying to the heap.
+    public static func with<R>(_ bytes: Span<UInt8>, _ body: (WireBytes) throws -> R) rethrows -> R {
+        try unsafe bytes.withUnsafeBytes { raw in try body(unsafe WireBytes(raw)) }
+    }
+
     /// Runs `body` over a view of an array's bytes (tests, builders, cold paths).
     public static func with<R>(_ bytes: [UInt8], _ body: (WireBytes) throws -> R) rethrows -> R {
         try unsafe bytes.withUnsafeBytes { raw in try body(unsafe WireBytes(raw)) }

@@ -91,7 +91,6 @@ struct TsharkCounterTests {
 
     /// Where flowdoctor and tshark differ, and why.
     static let exceptions: [String: [String: String]] = [
-        "mtu-frag/fq-tcp-ipv4frag.pcap": ["lost_segment": "tshark reassembles IP fragments and analyses the TCP inside; flowdoctor sees only the first fragment's segment until IP reassembly lands (issue 6)"],
         "rst/ndpi-ethereum.pcap": ["lost_segment": "tshark flags one in-order segment (frame 1490) that follows the peer's RST; flowdoctor does not"],
     ]
 

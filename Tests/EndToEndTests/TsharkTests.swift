@@ -33,10 +33,6 @@ struct TsharkLiveTests {
 
     /// Where flowdoctor's counters and tshark 4.0's differ, and why.
     static let exceptions: [String: [String: String]] = [
-        "mtu-frag/fq-tcp-ipv4frag.pcap": [
-            "lost_segment": "tshark reassembles IP fragments and analyses the TCP inside; flowdoctor sees only the first fragment's segment until IP reassembly lands (issue 6)",
-            "ack_lost_segment": "the same: the ACKs cover segments tshark rebuilt from fragments",
-        ],
         "rst/ndpi-ethereum.pcap": ["lost_segment": "tshark flags one in-order segment (frame 1490) that follows the peer's RST; flowdoctor does not"],
         "mixed/chrissanders-http_espn.pcapng": ["ack_lost_segment": "frame 892 repeats frame 615's ACK of unseen bytes; tshark flags only the first, flowdoctor flags again a later packet that still ACKs beyond what was seen"],
         "mtu-frag/zeek-ipv6-http-atomic-frag.pcap": ["ack_lost_segment": "frame 7 repeats frame 6's ACK of bytes not yet captured; tshark flags only the first"],
