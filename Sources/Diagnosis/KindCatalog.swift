@@ -834,10 +834,12 @@ public enum KindCatalog {
                     """,
                 detection: """
                     IPv4 packets with MF set or a non-zero fragment offset, and IPv6 packets with a Fragment \
-                    header, grouped by (source, destination, IP ID, protocol) and reported per flow. Evidence: \
-                    the number of fragmented datagrams, the fragment sizes, whether every set completed and the \
-                    protocol carried; TCP in fragments is called out, since a healthy TCP path should not need it. \
-                    Problems with the fragments themselves are the ip.fragments.* findings.
+                    header (not the atomic kind), grouped by (source, destination, IP ID, protocol) in a bounded \
+                    tracker (65,536 open sets). A completed datagram is handed to the flow analysis whole, so \
+                    TCP and UDP inside fragments are analysed like any other. Reported per flow: the number of \
+                    datagrams, the fragment sizes, how many completed and the protocol; TCP in fragments is a \
+                    warning, since a healthy TCP path should not need it. Problems with the fragments themselves \
+                    are the ip.fragments.* findings.
                     """,
                 causes: [
                     "UDP applications sending datagrams larger than the path MTU (DNS with large EDNS buffers, SIP, IKE with certificates)",
@@ -863,9 +865,11 @@ public enum KindCatalog {
                     """,
                 detection: """
                     Fragments sharing (source, destination, IP ID, protocol) that do not form a whole datagram \
-                    (no first fragment, no last fragment, or a hole in between) within 30 s (the Linux \
-                    ipfrag_time) or by the end of the capture. Evidence: per datagram, the byte ranges that \
-                    arrived and the ones missing, counted per flow.
+                    (no first fragment, no last fragment, or a hole in between) within 30 s of their last \
+                    fragment (the Linux ipfrag_time) or by the end of the capture. Evidence: the count per flow \
+                    and, for a few datagrams, the byte ranges that arrived and the ones missing. When the tracker \
+                    is full (65,536 open sets, a fragment flood), the oldest set is forced out as incomplete and \
+                    one capture-wide finding says how many, so memory stays bounded.
                     """,
                 causes: [
                     "a fragment dropped on the path: firewalls or ACLs that drop non-first fragments (they carry no ports)",
@@ -892,9 +896,10 @@ public enum KindCatalog {
                     """,
                 detection: """
                     Two fragments of the same (source, destination, IP ID, protocol) whose byte ranges intersect. \
-                    An overlap carrying the same bytes is a warning; one carrying different bytes is an error, and \
-                    the evidence shows the conflicting ranges. Capture copies (identical frames within 2 ms) are \
-                    removed first and are not overlaps.
+                    The bytes in the overlap are compared against the earlier fragments, which the tracker keeps \
+                    in a bounded byte ring (16 MB): the same bytes (a duplicated fragment) are a warning, \
+                    different bytes an error; bytes no longer held are reported as not compared. Counts per flow \
+                    with example frames.
                     """,
                 causes: [
                     "an attacker or scanner crafting fragments to evade an IDS or firewall",
@@ -919,10 +924,11 @@ public enum KindCatalog {
                     """,
                 detection: """
                     Any of: a non-last fragment with a total length under 64 bytes, or a first fragment too short \
-                    to hold the whole transport header; offset plus length beyond 65535; DF set on an IPv4 \
-                    fragment; an IPv6 non-last fragment whose length is not a multiple of 8. Evidence counts each \
-                    reason with example frames. DF on a fragment is kept apart because Linux path MTU discovery \
-                    for UDP can legitimately produce it.
+                    to hold the whole transport header (20 bytes TCP, 8 UDP or ICMP); offset plus length beyond \
+                    65535; DF set on an IPv4 fragment; an IPv6 non-last fragment whose length is not a multiple \
+                    of 8; more separate pieces than the tracker follows exactly (12); a second, different last \
+                    fragment or data past the end. Evidence: the reasons, the number of datagrams and example \
+                    frames.
                     """,
                 causes: [
                     "crafted fragments from evasion tools, scanners or denial-of-service attacks",

@@ -11,11 +11,12 @@ public struct MTUDetector: Sendable {
     static func headers(v6: Bool) -> Int { v6 ? 60 : 40 }
 
     public func kinds(_ f: Flow, into kinds: inout FlowKinds) {
-        guard f.isTCP else { return }
+        // Router messages matter for any protocol (large UDP answers with DF too).
         if let r = f.pathMTU {
             kinds.append(.fragNeeded)
             if r.suspicion.isEmpty && r.oversized >= 2 { kinds.append(.fragNeededIgnored) }
         }
+        guard f.isTCP else { return }
         if blackhole(f) != nil { kinds.append(.blackhole) }
         if f.client.mtu.overMSS > 0 || f.server.mtu.overMSS > 0 { kinds.append(.mssExceeded) }
     }
