@@ -3,11 +3,7 @@
 complete, from N distinct sources to one server, Ethernet pcap."""
 import struct, sys
 
-def csum(b):
-    if len(b) % 2: b += b"\0"
-    s = sum(struct.unpack(f"!{len(b)//2}H", b))
-    while s >> 16: s = (s & 0xffff) + (s >> 16)
-    return ~s & 0xffff
+from synflood import csum  # same folder: Python puts the script's directory on the path
 
 def main(path, n):
     dst = bytes([10, 97, 0, 1])

@@ -155,63 +155,67 @@ public struct SlotTable<Entry: TableEntry>: Sendable {
     }
 }
 
-/// Open addressing with linear probing and backward-shift deletion. Each bucket holds the key's
-/// 32-bit hash (high half) and slot + 1 (low half; 0 = empty), so probes compare hashes before
-/// touching a flow, and deletion can find each entry's home bucket without rehashing keys.
-struct FlowIndex: Sendable {
-    var buckets = ContiguousArray<UInt64>(repeating: 0, count: 1024)
-    var mask = 1023
+/// Open addressing with linear probing and backward-shift deletion over a table's slots. Each
+/// bucket holds the key's 32-bit hash (high half) and slot + 1 (low half; 0 = empty), so probes
+/// compare hashes before touching an entry, and deletion finds each entry's home bucket without
+/// rehashing keys. At most half full; it doubles as the live count grows. Shared by the flow
+/// table and the fragment tracker.
+struct SlotIndex: Sendable {
+    var buckets: ContiguousArray<UInt64>
+    var mask: Int
     private(set) var count = 0
 
-    @inline(__always) static func hash32(_ k: FlowKey) -> UInt32 {
-        let h = k.fastHash
-        return UInt32(truncatingIfNeeded: h >> 32) ^ UInt32(truncatingIfNeeded: h)
+    /// `buckets` 0: nothing is allocated before the first insert.
+    init(buckets n: Int) {
+        buckets = ContiguousArray(repeating: 0, count: n)
+        mask = max(n - 1, 0)
     }
 
+    /// The slot whose hash is `h` and for which `matches` holds.
     @inline(__always)
-    func find<E: TableEntry>(_ k: FlowKey, in slots: ContiguousArray<E>) -> Int32? {
-        let h = Self.hash32(k)
+    func find(_ h: UInt32, _ matches: (Int) -> Bool) -> Int? {
+        guard !buckets.isEmpty else { return nil }
         var i = Int(h) & mask
         while true {
             let b = buckets[i]
             if b == 0 { return nil }
             if UInt32(truncatingIfNeeded: b >> 32) == h {
-                let s = Int32(truncatingIfNeeded: b & 0xffff_ffff) - 1
-                if slots[Int(s)].key == k { return s }
+                let s = Int(b & 0xffff_ffff) - 1
+                if matches(s) { return s }
             }
             i = (i &+ 1) & mask
         }
     }
 
-    mutating func insert(_ k: FlowKey, slot: Int32) {
+    mutating func insert(_ h: UInt32, slot: Int) {
         if (count + 1) * 2 > buckets.count { grow() }
-        place(UInt64(Self.hash32(k)) << 32 | UInt64(UInt32(slot) + 1))
+        place(UInt64(h) << 32 | UInt64(slot + 1))
         count += 1
     }
 
-    private mutating func place(_ entry: UInt64) {
-        var i = Int(UInt32(truncatingIfNeeded: entry >> 32)) & mask
+    private mutating func place(_ e: UInt64) {
+        var i = Int(UInt32(truncatingIfNeeded: e >> 32)) & mask
         while buckets[i] != 0 { i = (i &+ 1) & mask }
-        buckets[i] = entry
+        buckets[i] = e
     }
 
     private mutating func grow() {
         let old = buckets
-        buckets = ContiguousArray(repeating: 0, count: old.count * 2)
+        buckets = ContiguousArray(repeating: 0, count: max(old.count * 2, 1024))
         mask = buckets.count - 1
         for e in old where e != 0 { place(e) }
     }
 
-    mutating func remove<E: TableEntry>(_ k: FlowKey, in slots: ContiguousArray<E>) {
-        let h = Self.hash32(k)
+    /// Removes the entry of `slot`, whose hash is `h`.
+    mutating func remove(_ h: UInt32, slot: Int) {
+        guard !buckets.isEmpty else { return }
+        let e = UInt64(h) << 32 | UInt64(slot + 1)
         var i = Int(h) & mask
-        while true {
-            let b = buckets[i]
-            if b == 0 { return }
-            if UInt32(truncatingIfNeeded: b >> 32) == h, slots[Int(b & 0xffff_ffff) - 1].key == k { break }
+        while buckets[i] != e {
+            if buckets[i] == 0 { return }
             i = (i &+ 1) & mask
         }
-        // Backward shift: move later entries of the run into the hole when their home allows.
+        // Backward shift: pull later entries of the run into the hole when their home allows.
         var j = i
         while true {
             j = (j &+ 1) & mask
@@ -223,5 +227,28 @@ struct FlowIndex: Sendable {
         }
         buckets[i] = 0
         count -= 1
+    }
+}
+
+/// The flow table's index: flows by key.
+struct FlowIndex: Sendable {
+    var slots = SlotIndex(buckets: 1024)
+    var count: Int { slots.count }
+
+    @inline(__always) static func hash32(_ k: FlowKey) -> UInt32 {
+        let h = k.fastHash
+        return UInt32(truncatingIfNeeded: h >> 32) ^ UInt32(truncatingIfNeeded: h)
+    }
+
+    @inline(__always)
+    func find<E: TableEntry>(_ k: FlowKey, in entries: ContiguousArray<E>) -> Int32? {
+        slots.find(Self.hash32(k)) { entries[$0].key == k }.map { Int32(truncatingIfNeeded: $0) }
+    }
+
+    mutating func insert(_ k: FlowKey, slot: Int32) { slots.insert(Self.hash32(k), slot: Int(slot)) }
+
+    mutating func remove<E: TableEntry>(_ k: FlowKey, in entries: ContiguousArray<E>) {
+        guard let s = find(k, in: entries) else { return }
+        slots.remove(Self.hash32(k), slot: Int(s))
     }
 }

@@ -184,7 +184,7 @@ public struct FragmentTracker: Sendable {
     public let config: Config
     var slots: ContiguousArray<Pending> = []
     var free: ContiguousArray<Int32> = []
-    var index = FragmentIndex()
+    var index = SlotIndex(buckets: 0)
     /// Least- and most-recently touched live sets (a list through the slots): eviction takes the
     /// oldest, expiry walks from it and stops at the first set still fresh.
     var oldest: Int32 = -1
@@ -214,7 +214,7 @@ public struct FragmentTracker: Sendable {
                              evict: (FragmentedDatagram) -> Void) -> Completion? {
         let h = UInt32(truncatingIfNeeded: key.fastHash)
         let s: Int
-        if let x = index.find(key, h, in: slots) {
+        if let x = index.find(h, { slots[$0].key == key }) {
             s = x
             unlink(s); linkNewest(s)
         } else {
@@ -572,69 +572,5 @@ struct Intervals<let capacity: Int>: Sendable {
         var k = from
         while k + d < count { lo[k] = lo[k + d]; hi[k] = hi[k + d]; k += 1 }
         count -= d
-    }
-}
-
-/// Open addressing over the slots, as FlowIndex does for flows: a bucket holds the key's 32-bit
-/// hash (high half) and slot + 1 (low half; 0 = empty); linear probing, backward-shift deletion,
-/// at most half full, allocated on first insert and doubled only as the live count grows.
-struct FragmentIndex: Sendable {
-    var buckets: ContiguousArray<UInt64> = []
-    var mask = 0
-    var count = 0
-
-    func find(_ k: FragmentKey, _ h: UInt32, in slots: ContiguousArray<Pending>) -> Int? {
-        guard !buckets.isEmpty else { return nil }
-        var i = Int(h) & mask
-        while true {
-            let b = buckets[i]
-            if b == 0 { return nil }
-            if UInt32(truncatingIfNeeded: b >> 32) == h {
-                let s = Int(b & 0xffff_ffff) - 1
-                if slots[s].key == k { return s }
-            }
-            i = (i &+ 1) & mask
-        }
-    }
-
-    mutating func insert(_ h: UInt32, slot: Int) {
-        if (count + 1) * 2 > buckets.count { grow() }
-        place(UInt64(h) << 32 | UInt64(slot + 1))
-        count += 1
-    }
-
-    private mutating func place(_ e: UInt64) {
-        var i = Int(UInt32(truncatingIfNeeded: e >> 32)) & mask
-        while buckets[i] != 0 { i = (i &+ 1) & mask }
-        buckets[i] = e
-    }
-
-    private mutating func grow() {
-        let old = buckets
-        buckets = ContiguousArray(repeating: 0, count: max(old.count * 2, 1024))
-        mask = buckets.count - 1
-        for e in old where e != 0 { place(e) }
-    }
-
-    mutating func remove(_ h: UInt32, slot: Int) {
-        guard !buckets.isEmpty else { return }
-        let e = UInt64(h) << 32 | UInt64(slot + 1)
-        var i = Int(h) & mask
-        while buckets[i] != e {
-            if buckets[i] == 0 { return }
-            i = (i &+ 1) & mask
-        }
-        // Backward shift: pull later entries of the run into the hole when their home allows.
-        var j = i
-        while true {
-            j = (j &+ 1) & mask
-            let b = buckets[j]
-            if b == 0 { break }
-            let home = Int(UInt32(truncatingIfNeeded: b >> 32)) & mask
-            let between = i <= j ? (home > i && home <= j) : (home > i || home <= j)
-            if !between { buckets[i] = b; i = j }
-        }
-        buckets[i] = 0
-        count -= 1
     }
 }

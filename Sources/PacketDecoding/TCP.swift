@@ -128,6 +128,11 @@ public struct TCPOptions: Sequence, IteratorProtocol, Sendable {
     /// One pass over the options into plain values (the hot path uses this).
     @inlinable public var summary: TCPOptionSummary {
         var s = TCPOptionSummary()
+        // Most segments of a bulk transfer carry exactly NOP, NOP, Timestamps (RFC 7323 App. A).
+        if rest.count == 12 && rest.u32(0) == 0x0101_080A {
+            s.timestamps = (rest.u32(4), rest.u32(8))
+            return s
+        }
         var it = self
         while let o = it.next() {
             switch o {

@@ -64,6 +64,19 @@ import Testing
         }
     }
 
+    /// The common layout (NOP, NOP, Timestamps) takes a shortcut; it must agree with the full walk.
+    @Test func timestampsOnlyShortcut() throws {
+        let cases: [([BuildOption], UInt32)] = [([.nop, .nop, .timestamps(0xDEAD_BEEF, 7)], 0xDEAD_BEEF),
+                                                ([.timestamps(5, 6), .nop, .nop], 5)]
+        for (opts, value) in cases {
+            let seg = B.tcpSegment(src: c4, dst: s4, sport: 80, dport: 40000, flags: [.ack], options: opts)
+            try WireBytes.with(seg) { w in
+                let s = try TCPHeader(w).options.summary
+                #expect(s.timestamps?.value == value && s.sackBlockCount == 0 && s.mss == nil && !s.malformed)
+            }
+        }
+    }
+
     @Test func headerChecks() {
         let syn = B.tcpSegment(src: c4, dst: s4, sport: 1, dport: 2, flags: [.syn, .ece, .cwr])
         WireBytes.with(syn) { w in
