@@ -8,6 +8,12 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // X.509 parsing and signature checks for the TLS certificates seen in captures (pulls swift-asn1, swift-crypto).
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        // Declared only so CertificateCheck(Tests) may name their products (DER, P256); ranges copied from
+        // swift-certificates 1.21.1 so they add no constraint of their own.
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.1.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"6.0.0"),
     ],
     targets: [
         // The only C: libpcap through a module map (link "pcap" kept for distros whose .pc is odd).
@@ -20,7 +26,13 @@ let package = Package(
         // The stateful part: per-packet accounting, later flows and trackers.
         .target(name: "FlowAnalysis", dependencies: ["PacketDecoding"]),
         // Findings (stable kinds) and the detectors that make them: pure policy.
-        .target(name: "Diagnosis", dependencies: ["FlowAnalysis", "PacketDecoding"]),
+        .target(name: "Diagnosis", dependencies: ["FlowAnalysis", "PacketDecoding", "CertificateCheck"]),
+        // Certificate facts from DER (names, validity, SANs, self-signed, chain links). Foundation allowed;
+        // kept apart so only this target links swift-certificates / swift-crypto.
+        .target(name: "CertificateCheck", dependencies: [
+            .product(name: "X509", package: "swift-certificates"),
+            .product(name: "SwiftASN1", package: "swift-asn1"),
+        ]),
         // Report model and formats (Foundation allowed here).
         .target(name: "Reporting", dependencies: ["Diagnosis", "FlowAnalysis", "PacketDecoding"]),
         // Glue: capture files -> analyzer -> report. No command-line knowledge.
@@ -34,6 +46,13 @@ let package = Package(
         // Packet builder and pcap writer for tests and benchmarks.
         .target(name: "TestSupport", dependencies: ["PacketDecoding"]),
         .testTarget(name: "PacketDecodingTests", dependencies: ["PacketDecoding", "TestSupport"]),
+        // Builds its own CA / leaf certificates with swift-certificates + swift-crypto.
+        .testTarget(name: "CertificateCheckTests", dependencies: [
+            "CertificateCheck",
+            .product(name: "X509", package: "swift-certificates"),
+            .product(name: "SwiftASN1", package: "swift-asn1"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         .testTarget(name: "PacketCaptureTests",
                     dependencies: ["FlowdoctorCore", "PacketCapture", "FlowAnalysis", "Diagnosis", "Reporting", "TestSupport"]),
         .testTarget(name: "FlowAnalysisTests",

@@ -6,6 +6,8 @@ public enum DetectorCatalog {
         .handshakeInvalid, .synFlood, .resetAbort, .resetMiddlebox, .resetAfterIdle, .resetAfterClose, .zeroWindow, .retransmissions, .stall, .captureDuplicates, .outOfOrder,
         .captureGap, .fragNeeded, .fragNeededIgnored, .blackhole, .mssExceeded, .captureOffload,
         .ipFragmented, .fragmentsIncomplete, .fragmentsOverlap, .fragmentsAnomaly,
+        .tlsAlert, .tlsAborted, .tlsSlow, .tlsVersionDeprecated, .certificateExpired, .certificateNotYetValid,
+        .certificateNameMismatch, .certificateSelfSigned, .certificateChainIncomplete,
         .decodeMalformed,
     ]
 }

@@ -12,6 +12,7 @@ public struct Diagnoser: Sendable {
     let stalls: StallDetector
     let reordering: ReorderingDetector
     let mtu: MTUDetector
+    let tls: TLSDetector
     public private(set) var findings: [Finding] = []
     var perGroup: [GroupKey: Int] = [:]
     var lastGroup: GroupKey?
@@ -67,6 +68,7 @@ public struct Diagnoser: Sendable {
         stalls = StallDetector(thresholds: thresholds)
         reordering = ReorderingDetector(thresholds: thresholds)
         mtu = MTUDetector(thresholds: thresholds)
+        tls = TLSDetector(thresholds: thresholds)
     }
 
     /// One finalised flow; `now` is the capture time at which it was finalised.
@@ -82,6 +84,11 @@ public struct Diagnoser: Sendable {
         if let k = reordering.kind(f) { kinds.append(k) }
         if let k = stalls.kind(f, asOf: now, zeroWindowReported: windowKind != nil) { kinds.append(k) }
         mtu.kinds(f, into: &kinds)
+        var tlsKinds = FlowKinds()
+        tls.kinds(f, into: &tlsKinds)
+        // A reset that ends a failed TLS handshake is told in the TLS finding, not as an abort.
+        if tlsKinds.contains(.tlsAlert) || tlsKinds.contains(.tlsAborted) { kinds.remove(.resetAbort) }
+        tlsKinds.forEach { kinds.append($0) }
         // Findings are built only while their group is under the cap: a flood costs counters.
         kinds.forEach { k in
             guard countInGroup(k, server: f.serverAddress) < thresholds.maxFindingsPerGroup else { return }
@@ -92,6 +99,9 @@ public struct Diagnoser: Sendable {
             case .outOfOrder: findings.append(reordering.finding(f))
             case .stall: findings.append(stalls.finding(f, asOf: now))
             case .fragNeeded, .fragNeededIgnored, .blackhole, .mssExceeded: findings.append(mtu.findings(k, f))
+            case .tlsAlert, .tlsAborted, .tlsSlow, .tlsVersionDeprecated, .certificateExpired, .certificateNotYetValid,
+                 .certificateNameMismatch, .certificateSelfSigned, .certificateChainIncomplete:
+                findings.append(tls.finding(k, f))
             default: findings.append(handshake.finding(k, f))
             }
         }
@@ -187,6 +197,15 @@ public struct Diagnoser: Sendable {
             serviceStats[i].dataSegments &+= UInt64(RetransmissionDetector.segments(f.client)) &+ UInt64(RetransmissionDetector.segments(f.server))
             serviceStats[i].retransmissions &+= UInt64(RetransmissionDetector.lossResends(f.client)) &+ UInt64(RetransmissionDetector.lossResends(f.server))
             if let r = f.pathMTU, r.suspicion.isEmpty { serviceStats[i].pathMTU = min(serviceStats[i].pathMTU ?? Int.max, Int(r.mtu)) }
+            if let t = f.tls.first, t.sawClientHello {
+                serviceStats[i].tlsHandshakes += 1
+                if t.completed { serviceStats[i].tlsCompleted += 1 }
+                else if kinds.contains(.tlsAlert) || kinds.contains(.tlsAborted) { serviceStats[i].tlsFailed += 1 }
+                if t.sawServerHello { serviceStats[i].tlsVersions[TLSNames.version(t.selectedVersion), default: 0] += 1 }
+                if !t.serverName.isEmpty, serviceStats[i].tlsNames.count < ServiceStats.maxNames {
+                    serviceStats[i].tlsNames.insert(String(decoding: t.serverName, as: UTF8.self))
+                }
+            }
         }
     }
 
@@ -293,6 +312,11 @@ struct ServiceStats: Sendable {
     var retransmissions: UInt64 = 0
     /// The smallest path MTU learnt for flows to this service (router messages).
     var pathMTU: Int?
+    /// TLS handshakes to this service: completed, failed, versions in use and names asked for.
+    var tlsHandshakes = 0, tlsCompleted = 0, tlsFailed = 0
+    var tlsVersions: [String: Int] = [:]
+    var tlsNames = Set<String>()
+    static let maxNames = 32
     static let maxSamples = 4096
     static let maxClients = 4096
 
@@ -340,6 +364,16 @@ public struct ServiceSummary: Codable, Sendable {
     public var retransmissionRatePercent: Double?
     /// The smallest path MTU routers reported for flows to this service.
     public var pathMTU: Int?
+    public var tls: TLS?
+
+    /// TLS to this service: handshakes completed and failed, versions in use, names asked for.
+    public struct TLS: Codable, Sendable {
+        public var handshakes: Int
+        public var completed: Int
+        public var failed: Int
+        public var versions: [String: Int]
+        public var serverNames: [String]
+    }
 
     public struct RTT: Codable, Sendable { public var p50: Double; public var p95: Double; public var samples: Int }
 
@@ -360,6 +394,10 @@ public struct ServiceSummary: Codable, Sendable {
         dataSegments = s.dataSegments
         retransmissions = s.retransmissions
         pathMTU = s.pathMTU
+        if s.tlsHandshakes > 0 {
+            tls = TLS(handshakes: s.tlsHandshakes, completed: s.tlsCompleted, failed: s.tlsFailed, versions: s.tlsVersions,
+                      serverNames: s.tlsNames.sorted())
+        }
         if s.dataSegments > 0 {
             retransmissionRatePercent = (Double(s.retransmissions) / Double(s.dataSegments) * 10_000).rounded() / 100
         }
@@ -409,6 +447,21 @@ public struct FlowEntry: Codable, Sendable {
     /// The tunnel the flow was carried in, and the bytes it adds per packet.
     public var tunnel: String?
     public var tunnelOverhead: Int?
+    /// The TLS handshake, when the flow carried one.
+    public var tls: TLSEntry?
+
+    public struct TLSEntry: Codable, Sendable {
+        public var version: String?
+        public var offeredVersion: String
+        public var sni: String?
+        public var alpn: String?
+        public var cipherSuite: String?
+        public var completed: Bool
+        public var stage: String
+        /// Every alert record seen, as "client|server: name" ("encrypted" when it was).
+        public var alerts: [String]
+        public var certificates: Int
+    }
 
     init(_ f: Flow, outcome: HandshakeOutcome, findings: [FindingKind]) {
         let r = FlowFacts.ref(f)
@@ -433,6 +486,16 @@ public struct FlowEntry: Codable, Sendable {
         pathMTUBelow = MTUDetector.blackholeBound(f)
         tunnel = f.tunnelKind?.name
         tunnelOverhead = f.tunnelKind == nil ? nil : Int(f.tunnelOverhead)
+        if let t = f.tls.first, t.sawClientHello || t.sawServerHello || !t.alerts.isEmpty {
+            tls = TLSEntry(version: t.sawServerHello ? TLSNames.version(t.selectedVersion) : nil,
+                           offeredVersion: TLSNames.version(t.offeredVersion),
+                           sni: t.serverName.isEmpty ? nil : String(decoding: t.serverName, as: UTF8.self),
+                           alpn: t.alpn.isEmpty ? nil : String(decoding: t.alpn, as: UTF8.self),
+                           cipherSuite: t.sawServerHello ? (TLSNames.cipherSuite(t.cipherSuite) ?? String(format4hex: t.cipherSuite)) : nil,
+                           completed: t.completed, stage: t.stage.name,
+                           alerts: t.alerts.map { "\($0.fromClient ? "client" : "server"): \($0.description.map { TLSNames.alert($0) } ?? "encrypted")" },
+                           certificates: t.certificates.count)
+        }
     }
 }
 

@@ -33,6 +33,14 @@ public struct FlowKinds: Sendable {
         else if i == nil { i = k } else { j = k }
     }
     public var isEmpty: Bool { a == nil }
+    public func contains(_ k: FindingKind) -> Bool { array.contains(k) }
+    /// Removes `k` and closes the gap.
+    public mutating func remove(_ k: FindingKind) {
+        guard contains(k) else { return }
+        var rest = FlowKinds()
+        for x in array where x != k { rest.append(x) }
+        self = rest
+    }
     public func forEach(_ body: (FindingKind) -> Void) {
         if let a { body(a) }
         if let b { body(b) }

@@ -10,7 +10,7 @@ public struct Thresholds: Sendable, Codable, Equatable {
     /// A receive window closed this long in all, or this many times, is tcp.zero-window.
     public var zeroWindowMinSeconds = 0.5
     public var zeroWindowMinAdvertisements = 10
-    /// Data retransmissions (Wireshark's count) from one side that make tcp.retransmissions:
+    /// Data retransmissions (flowdoctor's classification) from one side that make tcp.retransmissions:
     /// at least this many, and at least this share of that side's data segments.
     public var retransmissionMinCount = 3
     public var retransmissionMinRate = 0.01
@@ -19,6 +19,8 @@ public struct Thresholds: Sendable, Codable, Equatable {
     public var outOfOrderMinRate = 0.01
     /// Data outstanding this long without acknowledged progress is tcp.stall.
     public var stallSeconds = 2.0
+    /// A ServerHello this long after the ClientHello is tls.handshake.slow.
+    public var tlsSlowSeconds = 1.0
     /// Detailed findings kept per (kind, server address); the rest are counted.
     public var maxFindingsPerGroup = 20
     /// Flows listed in the report (the first ones); the rest are counted in limits.

@@ -219,6 +219,15 @@ public struct Analyzer {
                                    ipLength: p.ipv4?.wireLength ?? p.ipv6.map { $0.wireLength } ?? 0,
                                    df: p.ipv4?.dontFragment ?? true)
         if let tun = p.tunnel { flows.slots[Int(s)].noteTunnel(tun) }
+        if let data = p.payload, !data.isEmpty, !flags.contains(.rst), !flows.slots[Int(s)].tlsRuledOut {
+            let before = flows.slots[Int(s)].tls.first?.malformed ?? 0
+            // A SYN's data (TCP Fast Open) starts one after its sequence number.
+            flows.slots[Int(s)].trackTLS(fromClient: fromClient, seq: flags.contains(.syn) ? t.sequence + 1 : t.sequence,
+                                        payload: data, time: time, frame: frame)
+            if let after = flows.slots[Int(s)].tls.first?.malformed, after != before {
+                stats.record(.malformed(.tls, .badLength), frame: frame)
+            }
+        }
     }
 
     /// Turns a half-open attempt into a full flow (something other than its SYN arrived).

@@ -73,8 +73,9 @@ public struct TCPPeer: Sendable {
     public var captureCopies: UInt32 = 0
     var lastSegmentSeq = SeqNum(0)
     public var packets: UInt32 = 0
-    /// FINs sent.
+    /// FINs sent, and when the first one was.
     public var finCount: UInt32 = 0
+    public var firstFINTime: Int64 = 0
     public var rstCount: UInt32 = 0
     // The fingerprint of this endpoint's packets other than RSTs, to spot forged resets.
     public var ttlPackets: UInt32 = 0
@@ -215,6 +216,11 @@ public struct Flow: Sendable {
     public var tunnelKindCode: UInt8 = 0
     public var tunnelOverhead: UInt16 = 0
     public var tunnelKind: TunnelKind? { tunnelKindCode == 0 ? nil : TunnelKind(rawValue: tunnelKindCode &- 1) }
+    /// The TLS handshake, when the flow carries TLS: at most one element, on the heap only for
+    /// TLS flows (a slot pays 8 bytes for it). Changed in place through the table.
+    public var tls = ContiguousArray<TLSSession>()
+    /// The first data was not TLS.
+    public var tlsRuledOut = false
     /// SYN / SYN-ACK copies seen within microseconds (capture duplicates), ignored.
     public var duplicateSYNs: UInt32 = 0
     /// Wireshark's iRTT (SYN to the ACK completing the handshake), once known.

@@ -337,6 +337,7 @@ extension TCPPeer {
             closeZeroWindow(at: time)
         }
         if flags.contains(.fin) {
+            if finCount == 0 { firstFINTime = time }
             finCount &+= 1
         }
         // The client's ACK of the SYN-ACK completes the handshake.

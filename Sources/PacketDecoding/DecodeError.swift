@@ -45,6 +45,8 @@ public enum DecodeError: Error, Equatable, Sendable {
         case badVersion, headerTooShort, totalLessThanHeader, optionLength, badDataOffset
         case badLength, unknownFamily, extensionChainTooLong, badHardwareType, vlanTooDeep
         case badContentType, recordTooLong, zeroLength, tunnelTooDeep
+        // TLS handshake messages (appended: raw values index counters).
+        case vectorLength, extensionLength, trailingBytes, duplicateExtension
 
         public var name: String {
             switch self {
@@ -62,6 +64,10 @@ public enum DecodeError: Error, Equatable, Sendable {
             case .recordTooLong: "record-too-long"
             case .zeroLength: "zero-length"
             case .tunnelTooDeep: "tunnel-nesting-too-deep"
+            case .vectorLength: "bad-vector-length"
+            case .extensionLength: "bad-extension-length"
+            case .trailingBytes: "trailing-bytes"
+            case .duplicateExtension: "duplicate-extension"
             }
         }
     }

@@ -178,6 +178,19 @@ extension JSONWriter {
         field("serverBytes", f.serverBytes)
         if let m = f.serverMSS { field("serverMSS", m) }
         field("serverPackets", f.serverPackets)
+        if let t = f.tls {
+            key("tls"); beginObject()
+            field("alerts", strings: t.alerts)
+            field("alpn", t.alpn)
+            field("certificates", t.certificates)
+            field("cipherSuite", t.cipherSuite)
+            field("completed", t.completed)
+            field("offeredVersion", t.offeredVersion)
+            field("sni", t.sni)
+            field("stage", t.stage)
+            field("version", t.version)
+            endObject()
+        }
         field("transport", f.transport)
         if let t = f.tunnel { field("tunnel", t) }
         if let o = f.tunnelOverhead { field("tunnelOverhead", o) }
@@ -203,6 +216,12 @@ extension JSONWriter {
         if let r = s.retransmissionRatePercent { field("retransmissionRatePercent", r) }
         field("retransmissions", s.retransmissions)
         field("slowHandshakes", s.slowHandshakes)
+        if let t = s.tls {
+            key("tls"); beginObject()
+            field("completed", t.completed); field("failed", t.failed); field("handshakes", t.handshakes)
+            field("serverNames", strings: t.serverNames); field("versions", counts: t.versions)
+            endObject()
+        }
         field("transport", s.transport)
         endObject()
     }
@@ -269,6 +288,7 @@ extension JSONWriter {
         field("stallSeconds", t.stallSeconds)
         field("synFloodMinHalfOpen", t.synFloodMinHalfOpen)
         field("synFloodMinSources", t.synFloodMinSources); field("synTimeoutSeconds", t.synTimeoutSeconds)
+        field("tlsSlowSeconds", t.tlsSlowSeconds)
         field("zeroWindowMinAdvertisements", t.zeroWindowMinAdvertisements)
         field("zeroWindowMinSeconds", t.zeroWindowMinSeconds)
         endObject()

@@ -58,8 +58,9 @@ public enum TextReport {
         func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s : s + String(repeating: " ", count: n - s.count) }
         func lpad(_ s: String, _ n: Int) -> String { s.count >= n ? s : String(repeating: " ", count: n - s.count) + s }
         let anyMTU = rows.contains { $0.pathMTU != nil }
+        let anyTLS = rows.contains { $0.tls != nil }
         var out = "\nServices (TCP, worst first)\n"
-        out += "  " + pad("server", 30) + lpad("attempts", 9) + lpad("ok", 6) + "  " + pad("failed", 34) + lpad("rtt p50/p95 ms", 16) + lpad("retrans", 9) + (anyMTU ? lpad("pmtu", 6) : "") + "  resets\n"
+        out += "  " + pad("server", 30) + lpad("attempts", 9) + lpad("ok", 6) + "  " + pad("failed", 34) + lpad("rtt p50/p95 ms", 16) + lpad("retrans", 9) + (anyMTU ? lpad("pmtu", 6) : "") + (anyTLS ? lpad("tls ok/failed", 15) : "") + "  resets\n"
         for s in rows.prefix(maxServiceRows) {
             let failed = s.failed.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
             let rtt = s.handshakeRTTms.map { "\(fmt($0.p50))/\(fmt($0.p95))" } ?? "-"
@@ -67,7 +68,8 @@ public enum TextReport {
             let retrans = s.retransmissionRatePercent.map { fmt($0) + "%" } ?? "-"
             out += "  " + pad(s.endpoint, 30) + lpad("\(s.attempts)", 9) + lpad("\(s.established)", 6) + "  "
                 + pad(failed.isEmpty ? "-" : failed, 34) + lpad(rtt, 16) + lpad(retrans, 9)
-                + (anyMTU ? lpad(s.pathMTU.map(String.init) ?? "-", 6) : "") + "  \(resets == 0 ? "-" : "\(resets)")\n"
+                + (anyMTU ? lpad(s.pathMTU.map(String.init) ?? "-", 6) : "")
+                + (anyTLS ? lpad(s.tls.map { "\($0.completed)/\($0.failed)" } ?? "-", 15) : "") + "  \(resets == 0 ? "-" : "\(resets)")\n"
         }
         if rows.count > maxServiceRows { out += "  … \(rows.count - maxServiceRows) more in the JSON report\n" }
         return out

@@ -1,0 +1,261 @@
+import CertificateCheck
+import FlowAnalysis
+import PacketDecoding
+
+/// TLS handshakes (DESIGN.md §3, detection-rules.md §9.5): alerts with sender and stage,
+/// handshakes that never completed with their stage and cause, slow and deprecated ones, and
+/// what the server's certificate says (TLS ≤ 1.2, where it is visible).
+public struct TLSDetector: Sendable {
+    public var thresholds: Thresholds
+    public init(thresholds: Thresholds) { self.thresholds = thresholds }
+
+    public func kinds(_ f: Flow, into kinds: inout FlowKinds) {
+        // A capture that starts mid-connection may still show an alert.
+        guard let t = f.tls.first, t.sawClientHello || !t.alerts.isEmpty else { return }
+        if !fatalAlerts(f, t).isEmpty { kinds.append(.tlsAlert) }
+        else if !t.completed && t.sawClientHello { kinds.append(.tlsAborted) }
+        if slow(t) != nil { kinds.append(.tlsSlow) }
+        if deprecatedVersion(t) != nil { kinds.append(.tlsVersionDeprecated) }
+        if let c = certificates(t) {
+            let leaf = c[0]
+            let at = t.certificateTime / 1_000_000_000
+            if at > leaf.notAfter { kinds.append(.certificateExpired) }
+            else if at < leaf.notBefore { kinds.append(.certificateNotYetValid) }
+            if let name = serverName(t), !leaf.matches(hostname: name) { kinds.append(.certificateNameMismatch) }
+            if leaf.selfSigned { kinds.append(.certificateSelfSigned) }
+            else if !CertificateChain.brokenLinks(c).isEmpty { kinds.append(.certificateChainIncomplete) }
+        }
+    }
+
+    /// Plaintext fatal alerts, and encrypted ones that came before the handshake completed or,
+    /// in TLS 1.3, a client's lone 19-byte record before it closed (an encrypted alert's size).
+    func fatalAlerts(_ f: Flow, _ t: TLSSession) -> [TLSSession.Alert] {
+        var out = t.alerts.filter { a in
+            a.description != nil ? a.level == 2 : a.stage != .completed
+        }
+        if out.isEmpty, t.isTLS13, !t.completed, t.client.applicationData == 1, t.client.lastRecordType == 23,
+           t.client.lastRecordLength == 19, f.client.sentFIN || f.client.sentRST {
+            out.append(TLSSession.Alert(fromClient: true, level: 2, description: nil, frame: t.client.lastRecordFrame,
+                                        time: 0, stage: .serverFlight))
+        }
+        return out
+    }
+
+    func serverName(_ t: TLSSession) -> String? {
+        t.serverName.isEmpty ? nil : String(decoding: t.serverName, as: UTF8.self)
+    }
+
+    func slow(_ t: TLSSession) -> Int64? {
+        guard t.sawServerHello else { return nil }
+        let wait = t.serverHelloTime &- t.clientHelloTime
+        return wait >= Int64(thresholds.tlsSlowSeconds * 1e9) ? wait : nil
+    }
+
+    /// The version in use, or the best the client offered when no ServerHello came.
+    func version(_ t: TLSSession) -> UInt16 { t.sawServerHello ? t.selectedVersion : t.offeredVersion }
+
+    func deprecatedVersion(_ t: TLSSession) -> UInt16? {
+        let v = version(t)
+        return v != 0 && TLSNames.isDeprecated(version: v) ? v : nil
+    }
+
+    /// The server's chain, leaf first, when every certificate parsed.
+    func certificates(_ t: TLSSession) -> [CertificateFacts]? {
+        guard !t.certificates.isEmpty else { return nil }
+        let facts = t.certificates.compactMap { CertificateFacts(der: Array($0)) }
+        return facts.count == t.certificates.count ? facts : nil
+    }
+
+    // MARK: findings
+
+    public func finding(_ k: FindingKind, _ f: Flow) -> Finding {
+        let t = f.tls[0]
+        var ev = common(f, t)
+        let client = FlowFacts.client(f), server = FlowFacts.server(f)
+        let sni = serverName(t).map { " (SNI \(TextSafe.quote($0)))" } ?? ""
+        var frames: [UInt64] = [t.clientHelloFrame]
+        var severity = k.info.defaultSeverity
+        let summary: String
+        switch k {
+        case .tlsAlert:
+            let alerts = fatalAlerts(f, t)
+            let a = alerts[0]
+            let who = a.fromClient ? client : server
+            let name = a.description.map { "\(TLSNames.alert($0)) (\($0))" } ?? "an encrypted alert"
+            summary = "\(who) aborted the TLS handshake with \(a.fromClient ? server : client)\(sni) with a fatal \(name) \(stagePhrase(a.stage))"
+                + (f.reset != nil ? "; then \(f.reset!.sender == .client ? client : server) reset the connection" : "")
+            ev["alert"] = .string(a.description.map { TLSNames.alert($0) } ?? "encrypted")
+            if let d = a.description { ev["alertCode"] = .int(Int64(d)) }
+            ev["alertSender"] = .string(a.fromClient ? "client" : "server")
+            ev["stage"] = .string(a.stage.name)
+            ev["encrypted"] = .bool(a.description == nil)
+            ev["confidence"] = .string(a.description == nil ? "medium" : "high")
+            ev["alerts"] = .array(alerts.map { x in
+                .string("\(x.fromClient ? "client" : "server"): \(x.description.map { TLSNames.alert($0) } ?? "encrypted")")
+            })
+            frames.append(a.frame)
+            severity = .error
+        case .tlsAborted:
+            let (cause, by, detail) = abortCause(f, t)
+            summary = "The TLS handshake between \(client) and \(server)\(sni) never completed: it stopped \(stagePhrase(t.stage)); \(detail)"
+            ev["stage"] = .string(t.stage.name)
+            ev["cause"] = .string(cause)
+            if let by { ev["by"] = .string(by) }
+            severity = .error
+        case .tlsSlow:
+            let w = slow(t)!
+            summary = "\(server) took \(FlowFacts.seconds(w)) to answer the ClientHello from \(client)\(sni)"
+            ev["serverHelloDelayMs"] = .double(FlowFacts.ms(w))
+            frames.append(t.serverHelloFrame)
+        case .tlsVersionDeprecated:
+            let v = deprecatedVersion(t)!
+            summary = "\(client) and \(server)\(sni) \(t.sawServerHello ? "use" : "offer at best") \(TLSNames.version(v)), deprecated by RFC 8996"
+            ev["version"] = .string(TLSNames.version(v))
+        default:
+            let c = certificates(t)!
+            let leaf = c[0]
+            certificateEvidence(leaf, chain: c, into: &ev)
+            frames.append(t.certificateFrame)
+            let at = t.certificateTime / 1_000_000_000
+            switch k {
+            case .certificateExpired:
+                summary = "\(server)'s certificate for \(leaf.commonName ?? leaf.subject) expired on \(Self.date(leaf.notAfter)), \(Self.days(at - leaf.notAfter)) before this capture" + handshakeNote(t)
+            case .certificateNotYetValid:
+                summary = "\(server)'s certificate for \(leaf.commonName ?? leaf.subject) is valid only from \(Self.date(leaf.notBefore)), after this capture (a clock problem on one side, or a certificate deployed too early)" + handshakeNote(t)
+            case .certificateNameMismatch:
+                let names = leaf.dnsNames.isEmpty ? [leaf.commonName ?? "?"] : leaf.dnsNames
+                summary = "\(server) presented a certificate for \(names.prefix(4).joined(separator: ", ")) to a client asking for \(TextSafe.quote(serverName(t) ?? "?"))" + handshakeNote(t)
+            case .certificateSelfSigned:
+                summary = "\(server) presented a self-signed certificate (\(leaf.subject)): clients cannot verify it without pinning it" + handshakeNote(t)
+            default:
+                let broken = CertificateChain.brokenLinks(c)
+                summary = "\(server)'s certificate chain is broken: certificate \(broken[0] + 1) (\(c[broken[0]].subject)) was not issued by the next one in the chain; an intermediate is missing or out of order" + handshakeNote(t)
+                ev["brokenAfter"] = .array(broken.map { .int(Int64($0 + 1)) })
+            }
+            severity = k == .certificateSelfSigned || k == .certificateChainIncomplete ? .warning : .error
+        }
+        return Finding(kind: k, severity: severity, summary: summary, frames: frames.filter { $0 != 0 },
+                       firstTime: t.sawClientHello ? t.clientHelloTime : f.firstTime, lastTime: f.lastTime, evidence: ev,
+                       causes: k.info.causes,
+                       checks: k.info.checks, filter: FlowFacts.filter(f) + " && tls", flow: FlowFacts.ref(f))
+    }
+
+    func common(_ f: Flow, _ t: TLSSession) -> [String: EvidenceValue] {
+        var ev: [String: EvidenceValue] = [
+            "offeredVersion": .string(TLSNames.version(t.offeredVersion)),
+            "handshakeCompleted": .bool(t.completed),
+        ]
+        if let s = serverName(t) { ev["sni"] = .string(s) }
+        if t.sawServerHello {
+            ev["version"] = .string(TLSNames.version(t.selectedVersion))
+            ev["cipherSuite"] = .string(TLSNames.cipherSuite(t.cipherSuite) ?? String(format4hex: t.cipherSuite))
+        }
+        if !t.alpn.isEmpty { ev["alpn"] = .string(String(decoding: t.alpn, as: UTF8.self)) }
+        if t.helloRetryRequests > 0 { ev["helloRetryRequests"] = .int(Int64(t.helloRetryRequests)) }
+        if t.client.firstMessageSegments > 1 { ev["clientHelloSegments"] = .int(Int64(t.client.firstMessageSegments)) }
+        return ev
+    }
+
+    func stagePhrase(_ s: TLSSession.Stage) -> String {
+        switch s {
+        case .clientHello: "before any ServerHello"
+        case .serverHello: "after the ServerHello"
+        case .serverFlight: "after the server's certificate flight"
+        case .clientFinished: "after the client's Finished"
+        case .completed: "after the handshake"
+        }
+    }
+
+    func handshakeNote(_ t: TLSSession) -> String {
+        t.completed ? "; the handshake completed anyway (the client did not check, or trusts it)" : ""
+    }
+
+    /// Who ended it and how: a RST, a FIN, a stall, or silence (until a side gave up or the
+    /// capture ended).
+    func abortCause(_ f: Flow, _ t: TLSSession) -> (cause: String, by: String?, detail: String) {
+        let client = FlowFacts.client(f), server = FlowFacts.server(f)
+        if t.server.notTLS {
+            return ("not_tls", "server", "\(server) answered with something that is not TLS (a plaintext service on this port?)")
+        }
+        let lastServerTLS = t.sawServerHello ? max(t.serverHelloTime, t.server.firstApplicationDataTime) : t.clientHelloTime
+        if let r = f.reset {
+            let by = r.sender == .client ? "client" : "server"
+            let silence = r.time &- lastServerTLS
+            if r.sender == .client && !t.sawServerHello && silence >= 1_000_000_000 {
+                return ("timeout", "client", "the server stayed silent for \(FlowFacts.seconds(silence)) and \(client) gave up with a RST")
+            }
+            return ("rst", by, "\(r.sender == .client ? client : server) reset the connection\(r.validity == .outOfWindow ? " (a RST out of window: possibly forged by a middlebox)" : "")")
+        }
+        let first = firstFIN(f)
+        if let role = first {
+            let at = role == .client ? f.client.firstFINTime : f.server.firstFINTime
+            let silence = at &- lastServerTLS
+            if role == .client && !t.sawServerHello && silence >= 1_000_000_000 {
+                return ("timeout", "client", "the server stayed silent for \(FlowFacts.seconds(silence)) and \(client) gave up and closed")
+            }
+            return ("fin", role == .client ? "client" : "server", "\(role == .client ? client : server) closed the connection (FIN)")
+        }
+        if f.client.retransmissions > 0 && f.server.packets > 0 && f.client.stallLongest > 0 || f.client.stallMark != 0 && f.client.retransmissions > 0 {
+            return ("tcp_stall", nil, "the client's handshake data was retransmitted and not acknowledged (see tcp.stall and mtu.blackhole)")
+        }
+        let waited = f.lastTime &- lastServerTLS
+        return ("timeout", nil, "nothing more came for \(FlowFacts.seconds(waited)), up to the end of the flow")
+    }
+
+    func firstFIN(_ f: Flow) -> EndpointRole? {
+        switch (f.client.sentFIN, f.server.sentFIN) {
+        case (true, true): return f.client.firstFINTime <= f.server.firstFINTime ? .client : .server
+        case (true, false): return .client
+        case (false, true): return .server
+        default: return nil
+        }
+    }
+
+    func certificateEvidence(_ leaf: CertificateFacts, chain: [CertificateFacts], into ev: inout [String: EvidenceValue]) {
+        ev["subject"] = .string(leaf.subject)
+        ev["issuer"] = .string(leaf.issuer)
+        ev["notBefore"] = .string(Self.date(leaf.notBefore))
+        ev["notAfter"] = .string(Self.date(leaf.notAfter))
+        ev["dnsNames"] = .array(leaf.dnsNames.prefix(20).map { .string($0) })
+        if !leaf.ipAddresses.isEmpty { ev["ipAddresses"] = .array(leaf.ipAddresses.prefix(20).map { .string($0) }) }
+        ev["selfSigned"] = .bool(leaf.selfSigned)
+        ev["chainLength"] = .int(Int64(chain.count))
+        ev["serialNumber"] = .string(leaf.serialNumber)
+    }
+
+    /// UTC date and time, ISO 8601, from seconds since 1970 (no Foundation here).
+    static func date(_ s: Int64) -> String {
+        let days = s >= 0 ? s / 86_400 : (s - 86_399) / 86_400
+        let secs = s - days * 86_400
+        // Civil from days (Howard Hinnant's algorithm).
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
+        func two(_ v: Int64) -> String { v < 10 ? "0\(v)" : "\(v)" }
+        return "\(y)-\(two(m))-\(two(d))T\(two(secs / 3600)):\(two(secs / 60 % 60)):\(two(secs % 60))Z"
+    }
+
+    static func days(_ s: Int64) -> String {
+        let d = s / 86_400
+        return d >= 2 ? "\(d) days" : "\(s / 3600) hours"
+    }
+}
+
+/// Names from packets in summaries: quoted, control characters escaped where they are printed.
+enum TextSafe {
+    static func quote(_ s: String) -> String { "\"\(s)\"" }
+}
+
+extension String {
+    init(format4hex v: UInt16) {
+        let h = String(v, radix: 16)
+        let pad = String(repeating: "0", count: Swift.max(0, 4 - h.count))
+        self = "0x" + pad + h
+    }
+}
