@@ -48,7 +48,7 @@ let package = Package(
         .testTarget(name: "PacketDecodingTests", dependencies: ["PacketDecoding", "TestSupport"]),
         // Builds its own CA / leaf certificates with swift-certificates + swift-crypto.
         .testTarget(name: "CertificateCheckTests", dependencies: [
-            "CertificateCheck",
+            "CertificateCheck", "FlowdoctorCore", "Diagnosis", "Reporting", "TestSupport", "PacketDecoding",
             .product(name: "X509", package: "swift-certificates"),
             .product(name: "SwiftASN1", package: "swift-asn1"),
             .product(name: "Crypto", package: "swift-crypto"),
