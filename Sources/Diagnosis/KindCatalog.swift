@@ -956,12 +956,16 @@ public enum KindCatalog {
                     side's configuration to change.
                     """,
                 detection: """
-                    A plaintext alert record (content type 21, level fatal) before the handshake completed; every \
-                    such alert is reported, not only the last. Evidence: sender, description code and name, stage \
-                    (after ClientHello, ServerHello or the certificate flight), offered and negotiated versions \
-                    and the SNI. Encrypted alerts (TLS 1.3 after ServerHello, or after ChangeCipherSpec) cannot \
-                    be read and appear as tls.handshake.aborted; warning-level alerts such as close_notify are not \
-                    findings.
+                    TLS records are reassembled per direction across TCP segments (TLS is recognised by its first \
+                    bytes, on any port). Every fatal plaintext alert (content type 21, level 2) is reported with \
+                    its sender, description code and IANA name, the stage (before any ServerHello, after the \
+                    ServerHello, after the server's certificate flight, after the client's Finished), the offered \
+                    and negotiated versions and the SNI. An encrypted alert is reported too, with confidence \
+                    medium: an alert record longer than 2 bytes, or sent after ChangeCipherSpec, before the \
+                    handshake completed; and in TLS 1.3 a client's lone 19-byte record (alert, inner type and \
+                    AEAD tag) as its last record before it closed. Warning-level alerts (close_notify, \
+                    unrecognized_name) are not findings. A reset that ends such a handshake is told here rather \
+                    than as tcp.reset.abort.
                     """,
                 causes: [
                     "the client does not trust the server certificate (unknown_ca, bad_certificate): missing intermediate, private CA",
@@ -992,12 +996,14 @@ public enum KindCatalog {
                     """,
                 detection: """
                     A ClientHello was seen and the handshake had not completed by the end of the flow (TLS 1.2 and \
-                    earlier: ChangeCipherSpec and Finished from both sides; TLS 1.3: the server's flight, then a \
-                    client record that is not a lone 19-byte alert, then application data). Stage: no ServerHello, \
-                    after ServerHello, after the server flight or after the client Finished. Cause: FIN or RST and \
-                    by whom (with the middlebox check), timeout, a probable encrypted alert (a lone 19-byte TLS 1.3 \
-                    record), or a TCP stall with the ClientHello or server flight never acknowledged. Handshakes \
-                    ended by a plaintext alert are tls.alert instead.
+                    earlier: ChangeCipherSpec and an encrypted Finished from both sides; TLS 1.3: the server's \
+                    encrypted flight, then a client record that is not a lone 19-byte one, then application \
+                    data). Stage: no_server_hello, after_server_hello, after_server_flight or \
+                    after_client_finished. Cause: rst or fin and by whom (a RST out of window is marked as \
+                    possibly forged), timeout when the client gave up after at least a second of server silence \
+                    or nothing more came, not_tls when the server answered with something that is not TLS, or \
+                    tcp_stall when the client's handshake data was retransmitted and never acknowledged. \
+                    Handshakes ended by a fatal alert are tls.alert instead. An SSLv2-style hello is not followed.
                     """,
                 causes: [
                     "the client rejected the server certificate and sent an encrypted alert (TLS 1.3), then closed",
@@ -1025,10 +1031,9 @@ public enum KindCatalog {
                     something); a slow completion at the client or at retransmissions.
                     """,
                 detection: """
-                    The ClientHello -> ServerHello time or the ClientHello -> handshake-complete time is above the \
-                    TLS latency threshold printed in the report. Evidence gives both times, the TCP handshake RTT \
-                    and the retransmissions during the handshake, so server think-time can be told from path \
-                    delay and loss. Handshakes that never completed are tls.handshake.aborted.
+                    The time from the ClientHello to the ServerHello is at least tlsSlowSeconds (default 1 s, \
+                    printed in the report's thresholds). Evidence: that delay, the SNI and the versions; the \
+                    flow's own tcp.* findings show whether the path lost or delayed packets meanwhile.
                     """,
                 causes: [
                     "server CPU saturated, or slow private-key operations (large RSA keys, HSM or remote signing)",
@@ -1055,10 +1060,10 @@ public enum KindCatalog {
                     """,
                 detection: """
                     Certificates are read from the server's Certificate message, which is visible only in TLS 1.2 \
-                    and earlier (TLS 1.3 encrypts it). A certificate in the chain is expired when its notAfter is \
-                    before the time of the packet that carried it: capture time, not the time of analysis. The \
-                    leaf and the intermediates are checked; evidence gives subject, issuer, notAfter and how long \
-                    ago it expired.
+                    and earlier (TLS 1.3 encrypts it), and parsed with swift-certificates. The leaf is expired when \
+                    its notAfter is before the time of the packet that carried it: capture time, not the time of \
+                    analysis. Evidence: subject, issuer, notBefore, notAfter, the SAN names, and whether the \
+                    handshake completed anyway.
                     """,
                 causes: [
                     "the certificate was not renewed (failed ACME/certbot renewal, a missed manual process)",
@@ -1083,9 +1088,9 @@ public enum KindCatalog {
                     somewhere, or a fresh certificate with a start time in the future was deployed at once.
                     """,
                 detection: """
-                    As for tls.certificate.expired, from the Certificate message of TLS 1.2 and earlier: a \
-                    certificate in the chain whose notBefore is later than the time of the packet that carried \
-                    it. Evidence gives subject, issuer, notBefore and the difference from the packet time.
+                    As for tls.certificate.expired, from the Certificate message of TLS 1.2 and earlier: the \
+                    leaf's notBefore is later than the time of the packet that carried it. Evidence: subject, \
+                    issuer, validity and SAN names.
                     """,
                 causes: [
                     "a clock running behind on the client or the capture host (or ahead on the machine that issued the certificate)",
@@ -1138,10 +1143,9 @@ public enum KindCatalog {
                     CA-issued certificate.
                     """,
                 detection: """
-                    The leaf certificate (the first in the server's Certificate message, TLS 1.2 and earlier) has \
-                    an issuer equal to its subject and, when present, an authority key identifier equal to its \
-                    subject key identifier. A chain that merely ends in a self-signed root after a proper leaf is \
-                    normal and not reported.
+                    The leaf certificate (the first in the server's Certificate message, TLS 1.2 and earlier) is \
+                    issued by itself and its signature verifies with its own public key. A chain that merely \
+                    ends in a self-signed root after a proper leaf is normal and not reported.
                     """,
                 causes: [
                     "a default or placeholder certificate generated at install time (appliances, fresh servers)",
@@ -1167,11 +1171,11 @@ public enum KindCatalog {
                     certificate". The result is a service that works for some clients and not for others.
                     """,
                 detection: """
-                    From the server's Certificate message (TLS 1.2 and earlier): reported when only the leaf was \
-                    sent and it is not self-signed (CAs issue leaves from intermediates, so a client needs at least \
-                    one more certificate), or when the certificates sent do not link up (a certificate's issuer is \
-                    not the subject of the next one). A chain that ends at an intermediate whose issuer, the root, \
-                    was not sent is correct and not reported: roots come from the client's trust store.
+                    From the server's Certificate message (TLS 1.2 and earlier): reported when the certificates \
+                    sent do not link up, i.e. a certificate's issuer is not the subject of the next one (an \
+                    intermediate missing or out of order). A leaf sent alone is not judged: it may be issued \
+                    straight by a root the client trusts. A chain that ends at an intermediate whose issuer, the \
+                    root, was not sent is correct: roots come from the client's trust store.
                     """,
                 causes: [
                     "the server configured with the leaf file instead of the full chain (cert.pem instead of fullchain.pem)",
@@ -1197,9 +1201,9 @@ public enum KindCatalog {
                     """,
                 detection: """
                     The version the server chose in its ServerHello (the supported_versions extension when \
-                    present, else the version field) is 0x0300, 0x0301 or 0x0302. Only the negotiated version \
-                    counts: a ClientHello that merely offers old versions alongside newer ones is not reported. \
-                    Evidence: the negotiated version, the client's highest offered version and the cipher suite.
+                    present, else the version field) is SSL 3.0, TLS 1.0 or TLS 1.1 (RFC 8996; SSL 2.0 and DTLS 1.0 \
+                    too); when no ServerHello came, the best version the client offered. Evidence: the version, the \
+                    client's highest offered version and the cipher suite.
                     """,
                 causes: [
                     "an old server or appliance whose TLS stack has no TLS 1.2",

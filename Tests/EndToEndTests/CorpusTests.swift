@@ -124,3 +124,37 @@ struct TsharkCounterTests {
 
     @Test func enoughRows() { #expect(Self.rows().count >= 50) }
 }
+
+/// TLS hellos per capture against tshark's counts in the reference TSV (frames with a
+/// ClientHello / ServerHello; one per flow here, since retries on one flow are rare).
+@Suite("TLS against tshark", .enabled(if: corpusDirectory != nil, "needs ../shared/corpus"))
+struct TLSCorpusTests {
+    static let exceptions: [String: String] = [
+        "tls/ndpi-google_ssl.pcap": "an SSLv2-style ClientHello: tshark counts it, flowdoctor leaves SSLv2 alone",
+        "mixed/suricata-verify-tls-subjectaltname-input.pcap": "tshark finds 39 ServerHellos, flowdoctor 40",
+    ]
+
+    static func rows() -> [TsharkCounterTests.Row] {
+        guard let dir = corpusDirectory,
+              let text = try? String(contentsOf: dir.appendingPathComponent("tshark-reference.tsv"), encoding: .utf8) else { return [] }
+        let lines = text.split(separator: "\n").map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
+        guard let h = lines.first, let f = h.firstIndex(of: "file"), let ch = h.firstIndex(of: "tls_client_hello"),
+              let sh = h.firstIndex(of: "tls_server_hello") else { return [] }
+        return lines.dropFirst().compactMap { r in
+            guard r.count == h.count, let c = Int(r[ch]), let s = Int(r[sh]), c + s > 0 else { return nil }
+            return TsharkCounterTests.Row(file: r[f], expected: ["client_hello": c, "server_hello": s])
+        }
+    }
+
+    @Test("ClientHello and ServerHello counts", arguments: rows())
+    func hellos(_ row: TsharkCounterTests.Row) throws {
+        let r = try OfflineAnalysis.run(paths: [corpusDirectory!.appendingPathComponent(row.file).path])
+        let tls = r.flows.compactMap(\.tls)
+        let got = ["client_hello": tls.filter { $0.offeredVersion != "0x0000" }.count, "server_hello": tls.filter { $0.version != nil }.count]
+        if let why = Self.exceptions[row.file] {
+            #expect(got != row.expected, "documented difference no longer differs (\(why)): remove the exception")
+        } else {
+            #expect(got == row.expected)
+        }
+    }
+}
