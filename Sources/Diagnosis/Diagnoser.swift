@@ -449,6 +449,9 @@ public struct FlowEntry: Codable, Sendable {
     public var tunnelOverhead: Int?
     /// The TLS handshake, when the flow carried one.
     public var tls: TLSEntry?
+    /// Retransmissions (both sides, flowdoctor's count) by time since the flow began: 16 doubling
+    /// buckets, the first the first 10 ms, then up to 20, 40… ms; absent when there were none.
+    public var retransmissionTimeline: [Int]?
 
     public struct TLSEntry: Codable, Sendable {
         public var version: String?
@@ -486,6 +489,9 @@ public struct FlowEntry: Codable, Sendable {
         pathMTUBelow = MTUDetector.blackholeBound(f)
         tunnel = f.tunnelKind?.name
         tunnelOverhead = f.tunnelKind == nil ? nil : Int(f.tunnelOverhead)
+        if f.client.loss.retransmissions &+ f.server.loss.retransmissions > 0 {
+            retransmissionTimeline = (0..<16).map { Int(f.client.loss.timeline[$0]) + Int(f.server.loss.timeline[$0]) }
+        }
         if let t = f.tls.first, t.sawClientHello || t.sawServerHello || !t.alerts.isEmpty {
             tls = TLSEntry(version: t.sawServerHello ? TLSNames.version(t.selectedVersion) : nil,
                            offeredVersion: TLSNames.version(t.offeredVersion),

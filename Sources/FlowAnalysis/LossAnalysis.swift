@@ -51,6 +51,9 @@ public struct LossState: Sendable {
     /// As a receiver: duplicate ACKs in a row (RFC 5681: same ACK and window, data outstanding).
     var dupRun: UInt16 = 0
     var eifelPending = false
+    /// Retransmissions by time since the flow began, in doubling buckets: bucket 0 is the first
+    /// 10 ms, bucket i covers [10·2^(i-1), 10·2^i) ms, the last everything later (≈ 5.5 min on).
+    public var timeline: InlineArray<16, UInt16> = .init(repeating: 0)
     /// As a receiver: the highest right edge of the SACK blocks this side sent (peer's data).
     var sackedHigh: SeqNum?
 
@@ -74,17 +77,17 @@ extension Flow {
         if fromClient {
             Self.lossStep(&client, &server, senderIsOriginator: true, flags: flags, seq: seq, ack: ack, window: window,
                           payload: payload, options: options, ipID: ipID, time: time, irtt: initialRTT, afterPTB: afterPTB,
-                          history: &history)
+                          flowStart: firstTime, history: &history)
         } else {
             Self.lossStep(&server, &client, senderIsOriginator: false, flags: flags, seq: seq, ack: ack, window: window,
                           payload: payload, options: options, ipID: ipID, time: time, irtt: initialRTT, afterPTB: afterPTB,
-                          history: &history)
+                          flowStart: firstTime, history: &history)
         }
     }
 
     static func lossStep(_ me: inout TCPPeer, _ peer: inout TCPPeer, senderIsOriginator: Bool, flags: TCPFlags, seq: SeqNum,
                          ack: SeqNum, window: UInt16, payload: Int, options: TCPOptionSummary, ipID: UInt16?, time: Int64,
-                         irtt: Int64, afterPTB: Bool, history: inout History) {
+                         irtt: Int64, afterPTB: Bool, flowStart: Int64, history: inout History) {
         let syn = flags.contains(.syn), fin = flags.contains(.fin), rst = flags.contains(.rst)
         if rst { return }
         let clientOriginated = senderIsOriginator
@@ -158,6 +161,8 @@ extension Flow {
         }
         me.loss.retransmissions &+= 1
         me.loss.retransmittedBytes &+= UInt64(cov.seen &+ cov.filled)
+        let bucket = timelineBucket(time &- flowStart)
+        me.loss.timeline[bucket] = me.loss.timeline[bucket] &+ 1
         if cov.seen == 0 { me.loss.lostBeforeCapture &+= 1 }
         let again = me.loss.attempts > 0 && me.loss.lastRetransSeq == seq
         let since = again ? time &- me.loss.lastRetransTime : (me.stallMark != 0 ? time &- me.stallMark : 0)
@@ -196,6 +201,12 @@ extension Flow {
             return Int16(bitPattern: id &- hole.openerIPID) < 0
         }
         return time &- hole.opened < (irtt > 0 ? irtt : 3_000_000)
+    }
+
+    static func timelineBucket(_ sinceStart: Int64) -> Int {
+        var limit: Int64 = 10_000_000, i = 0
+        while i < 15 && sinceStart >= limit { limit &*= 2; i += 1 }
+        return i
     }
 
     /// Zeek's scaled history: a letter at the 1st, 10th, 100th… occurrence.

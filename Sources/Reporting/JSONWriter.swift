@@ -173,6 +173,7 @@ extension JSONWriter {
         field("outcome", f.outcome)
         if let m = f.pathMTU { field("pathMTU", m) }
         if let m = f.pathMTUBelow { field("pathMTUBelow", m) }
+        if let t = f.retransmissionTimeline { field("retransmissionTimeline", ints: t) }
         field("roleGuessed", f.roleGuessed)
         key("server"); endpoint(f.server)
         field("serverBytes", f.serverBytes)
