@@ -100,7 +100,7 @@ public struct FragmentDetector: Sendable {
         let a = Endpoint(ip: k.source.description, port: k.sourcePort.map(Int.init))
         let b = Endpoint(ip: k.destination.description, port: k.destinationPort.map(Int.init))
         let ip = k.source.isIPv4 ? "ip" : "ipv6"
-        let filter = "\(ip).src==\(k.source) && \(ip).dst==\(k.destination) && (\(k.source.isIPv4 ? "ip.flags.mf==1 || ip.frag_offset>0" : "ipv6.fragment"))"
+        let filter = "\(ip).src==\(k.source) && \(ip).dst==\(k.destination) && (\(k.source.isIPv4 ? "ip.flags.mf==1 || ip.frag_offset>0" : "ipv6.fraghdr"))"
         return (FlowRef(transport: transport, client: senderIsServer ? b : a, server: senderIsServer ? a : b), filter)
     }
 
@@ -187,7 +187,7 @@ public struct FragmentDetector: Sendable {
                            "forcedOutByCap": .int(Int64(evicted)), "trackerCap": .int(Int64(maxSets)),
                            "flowsNotListed": .int(Int64(flowsOverCap))],
                 causes: FindingKind.fragmentsIncomplete.info.causes, checks: FindingKind.fragmentsIncomplete.info.checks,
-                filter: "ip.flags.mf==1 || ip.frag_offset>0 || ipv6.fragment", flow: nil))
+                filter: "ip.flags.mf==1 || ip.frag_offset>0 || ipv6.fraghdr", flow: nil))
         }
         return (out, suppressed)
     }

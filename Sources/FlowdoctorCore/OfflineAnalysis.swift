@@ -1,3 +1,4 @@
+import Foundation
 import Diagnosis
 import FlowAnalysis
 import PacketCapture
@@ -12,6 +13,8 @@ public enum OfflineAnalysis {
         public var filter: String?
         public var thresholds: Thresholds
         public var analyzer: AnalyzerConfig
+        /// Called now and then with the share of the input read so far (a progress bar).
+        public var progress: (@Sendable (Double) -> Void)?
         public init(filter: String? = nil, thresholds: Thresholds = Thresholds(), analyzer: AnalyzerConfig = AnalyzerConfig()) {
             self.filter = filter; self.thresholds = thresholds; self.analyzer = analyzer
         }
@@ -44,12 +47,21 @@ public enum OfflineAnalysis {
                                 onHalfOpenFinished: { attempt, now in diagnosis.value.halfOpenEnded(attempt, asOf: now) })
         analyzer.onFragmented = { diagnosis.value.fragmented($0) }
         var summaries: [CaptureFile] = []
+        var readBytes: UInt64 = 0
+        let totalBytes: UInt64 = options.progress == nil ? 0 : paths.reduce(0) { sum, p in
+            sum + ((try? FileManager.default.attributesOfItem(atPath: p)[.size] as? UInt64) ?? 0)
+        }
         for i in order {
             let f = files[i]
             let before = analyzer.frameNumber
             let link = f.linkType
             let end = f.forEach { rec, matched in
                 analyzer.process(rec.bytes, wireLength: rec.wireLength, time: rec.time, link: link, matched: matched)
+                if let progress = options.progress {
+                    // Record header plus captured bytes: close to the file's own layout.
+                    readBytes &+= UInt64(rec.bytes.count) &+ 16
+                    if analyzer.frameNumber & 0xFFFF == 0 { progress(Double(readBytes) / Double(max(totalBytes, 1))) }
+                }
             }
             var readError: String?
             if case .truncated(let m) = end { readError = m }

@@ -12,6 +12,8 @@ public enum CaptureError: Error, Equatable, Sendable, CustomStringConvertible {
     case unsupportedLinkType(String, Int32, String)
     case invalidFilter(String, String)
     case mixedLinkTypes(String, String)
+    /// An output capture (evidence) that cannot be created or written.
+    case cannotWrite(String, String)
 
     public var description: String {
         switch self {
@@ -25,6 +27,7 @@ public enum CaptureError: Error, Equatable, Sendable, CustomStringConvertible {
                 + "Linux cooked SLL and SLL2, raw IPv4/IPv6 and BSD NULL/LOOP"
         case .invalidFilter(let f, let m): "invalid filter '\(f)': \(m)"
         case .mixedLinkTypes(let p, let m): "\(p): \(m)"
+        case .cannotWrite(let p, let m): "\(p): cannot write: \(m)"
         }
     }
 }
@@ -48,6 +51,8 @@ public struct PacketRecord {
     public let wireLength: Int
     /// Nanoseconds since the Unix epoch.
     public let time: Int64
+    /// The same bytes, for writing them out again (EvidenceWriter).
+    let raw: UnsafeRawBufferPointer
 }
 
 /// An offline capture file (pcap or pcapng, any byte order, µs or ns) read through libpcap.
@@ -112,7 +117,7 @@ public final class OfflineFile {
                 let raw = UnsafeRawBufferPointer(start: p.data, count: Int(p.caplen))
                 let matched = !hasFilter || pcap_offline_filter(&filter, p.header, p.data) != 0
                 body(PacketRecord(bytes: WireBytes(raw), wireLength: Int(p.wirelen),
-                                  time: p.sec &* 1_000_000_000 &+ p.frac), matched)
+                                  time: p.sec &* 1_000_000_000 &+ p.frac, raw: raw), matched)
             case 0:
                 continue
             case -2:

@@ -8,4 +8,16 @@ public enum JSONReport {
         w.report(r)
         return w.bytes + [0x0a]
     }
+
+    /// JSON Lines: one finding object per line, the same objects as in the document.
+    public static func lines(_ r: Report) -> [UInt8] {
+        var out: [UInt8] = []
+        for f in r.findings {
+            var w = JSONWriter(capacity: 1024, compact: true)
+            w.finding(f)
+            out += w.bytes
+            out.append(0x0a)
+        }
+        return out
+    }
 }

@@ -7,10 +7,13 @@ struct JSONWriter {
     private(set) var bytes: [UInt8] = []
     private var depth = 0
     private var first = true
+    /// One line, no indentation (jsonl).
+    let compact: Bool
 
-    init(capacity: Int = 1 << 16) { bytes.reserveCapacity(capacity) }
+    init(capacity: Int = 1 << 16, compact: Bool = false) { bytes.reserveCapacity(capacity); self.compact = compact }
 
     private mutating func newline() {
+        if compact { return }
         bytes.append(0x0a)
         for _ in 0..<depth { bytes.append(0x20); bytes.append(0x20) }
     }
@@ -38,7 +41,7 @@ struct JSONWriter {
     mutating func key(_ k: String) {
         separator()
         string(k)
-        bytes.append(0x3a); bytes.append(0x20)
+        bytes.append(0x3a); if !compact { bytes.append(0x20) }
     }
     /// Starts an element of the current array.
     mutating func element() { separator() }

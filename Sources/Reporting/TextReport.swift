@@ -1,12 +1,117 @@
 import Diagnosis
 import Foundation
 
-/// The report for people. Strings that came from packets go through `TextEscape` before printing.
+/// How the text report is laid out: colour only for a terminal that wants it, lines wrapped to
+/// its width, details capped unless asked for.
+public struct TextStyle: Sendable {
+    public var color: Bool
+    /// Wrap prose at this many columns (nil: never).
+    public var width: Int?
+    /// Every finding in the details, not the first few per group.
+    public var verbose: Bool
+    public init(color: Bool = false, width: Int? = nil, verbose: Bool = false) {
+        self.color = color; self.width = width; self.verbose = verbose
+    }
+}
+
+/// The report for people: what is broken and where to look first, layer by layer in the order a
+/// network engineer checks them, then the services, the details and the capture. Strings that
+/// came from packets go through `TextEscape` before printing.
 public enum TextReport {
-    public static func render(_ r: Report) -> String {
+    /// Findings shown per group in the details without --verbose.
+    static let detailsPerGroup = 3
+
+    /// One line per (kind, server): the findings of one kind against one endpoint.
+    struct Group {
+        var kind: FindingKind
+        var where_: String
+        var findings: [Finding]
+        var severity: Severity { findings.map(\.severity).max() ?? .info }
+    }
+
+    static let layerOrder: [KindInfo.Layer] = [.capture, .link, .network, .transport, .tls, .application]
+
+    static func groups(_ r: Report) -> [Group] {
+        var out: [Group] = []
+        var index: [String: Int] = [:]
+        for f in r.findings {
+            let w = f.flow.map { "\($0.server.ip.contains(":") ? "[\($0.server.ip)]" : $0.server.ip)\($0.server.port.map { ":\($0)" } ?? "")" } ?? "capture"
+            let key = "\(f.kind.rawValue) \(w)"
+            if let i = index[key] { out[i].findings.append(f) } else {
+                index[key] = out.count
+                out.append(Group(kind: f.kind, where_: w, findings: [f]))
+            }
+        }
+        // Layer by layer; within a layer the worst and the most frequent first.
+        return out.sorted { a, b in
+            let la = layerOrder.firstIndex(of: a.kind.info.layer) ?? 0, lb = layerOrder.firstIndex(of: b.kind.info.layer) ?? 0
+            if la != lb { return la < lb }
+            if a.severity != b.severity { return a.severity > b.severity }
+            if a.findings.count != b.findings.count { return a.findings.count > b.findings.count }
+            return (a.kind.rawValue, a.where_) < (b.kind.rawValue, b.where_)
+        }
+    }
+
+    public static func render(_ r: Report, style: TextStyle = TextStyle()) -> String {
+        let p = Paint(style.color)
         var out = ""
         let c = r.capture
-        out += "flowdoctor \(r.generator.version) — diagnosis\n\n"
+        let names = c.files.map { TextEscape.line(($0.path as NSString).lastPathComponent) }.joined(separator: ", ")
+        out += p.bold("flowdoctor \(r.generator.version)") + " — \(names): \(c.packets) packets"
+        if c.durationSeconds > 0 { out += " over \(String(format: "%.3f", c.durationSeconds)) s" }
+        out += "\n"
+        let sum = r.summary
+        out += "Findings: \(sum.findings) (" + p.severity(.error, "\(sum.errors) errors") + ", "
+            + p.severity(.warning, "\(sum.warnings) warnings") + ", \(sum.info) info)\n"
+        if c.truncated { out += p.severity(.warning, "NOTE the capture ends mid-packet; everything before the cut was analysed") + "\n" }
+
+        // 1. What is broken, layer by layer.
+        let gs = groups(r)
+        if !gs.isEmpty {
+            out += "\n" + p.bold("Diagnosis") + " (by layer, worst first)\n"
+            var layer: KindInfo.Layer?
+            for g in gs {
+                let info = g.kind.info
+                if info.layer != layer {
+                    layer = info.layer
+                    out += "  " + p.dim(info.layer.rawValue.uppercased()) + "\n"
+                }
+                let count = g.findings.count > 1 ? " ×\(g.findings.count)" : ""
+                out += "  " + p.severity(g.severity, g.severity.rawValue.uppercased().padding(toLength: 7, withPad: " ", startingAt: 0))
+                    + " " + p.bold(g.kind.rawValue) + count + " " + TextEscape.line(g.where_) + " — " + info.title + "\n"
+                out += wrap(TextEscape.line(g.findings[0].summary), indent: 10, style)
+                if let check = g.findings[0].checks.first { out += wrap("check: " + TextEscape.line(check), indent: 10, style) }
+            }
+            if !sum.suppressed.isEmpty {
+                let s = sum.suppressed.sorted { $0.key < $1.key }.map { "\($0.value) more \($0.key)" }.joined(separator: ", ")
+                out += "  (not listed, over the per-server cap of \(r.thresholds.maxFindingsPerGroup): \(s))\n"
+            }
+        } else {
+            out += "\nNo problems found.\n"
+        }
+
+        // 2. Who is affected.
+        out += services(r)
+
+        // 3. The evidence, capped.
+        if !gs.isEmpty {
+            out += "\n" + p.bold("Details") + (style.verbose ? "\n" : " (the first \(detailsPerGroup) of each group; --verbose for all)\n")
+            for g in gs {
+                for f in style.verbose ? g.findings : Array(g.findings.prefix(detailsPerGroup)) {
+                    out += "  " + p.severity(f.severity, "[\(f.severity.rawValue)]") + " \(f.kind.rawValue): "
+                    out += wrap(TextEscape.line(f.summary), indent: 6, style, first: false)
+                    if !f.frames.isEmpty { out += "      frames \(f.frames.prefix(10).map(String.init).joined(separator: ", "))\n" }
+                    out += wrap("filter: " + TextEscape.line(f.filter), indent: 6, style)
+                    if let check = f.checks.first { out += wrap("check: " + TextEscape.line(check), indent: 6, style) }
+                }
+                if !style.verbose && g.findings.count > detailsPerGroup {
+                    out += "      … \(g.findings.count - detailsPerGroup) more \(g.kind.rawValue) on \(TextEscape.line(g.where_))\n"
+                }
+            }
+        }
+
+        // 4. The capture itself.
+        out += "\n" + p.bold("Capture") + "\n"
         for f in c.files {
             let cut = f.truncated ? "  TRUNCATED: \(TextEscape.line(f.readError ?? "file ends mid-packet"))" : ""
             out += "  file       \(TextEscape.line(f.path)) (\(f.format), \(f.linkType), snaplen \(f.snapshotLength), \(f.packets) packets)\(cut)\n"
@@ -20,33 +125,31 @@ public enum TextReport {
         }
         if c.snaplenCutPackets > 0 { out += "  snaplen    \(c.snaplenCutPackets) packets cut short by the capture's snapshot length\n" }
         if c.timestampsOutOfOrder > 0 { out += "  timestamps \(c.timestampsOutOfOrder) packets earlier than the one before\n" }
-        if c.truncated { out += "  NOTE       the capture ends mid-packet; everything before the cut was analysed\n" }
         if !c.protocols.isEmpty {
-            out += "\nProtocols\n"
-            for (k, v) in c.protocols.sorted(by: { ($0.value, $1.key) > ($1.value, $0.key) }) {
-                out += "  \(k.padding(toLength: 14, withPad: " ", startingAt: 0)) \(v)\n"
-            }
+            out += "  protocols  " + c.protocols.sorted(by: { ($0.value, $1.key) > ($1.value, $0.key) })
+                .map { "\($0.key) \($0.value)" }.joined(separator: ", ") + "\n"
         }
-        if !c.decode.malformed.isEmpty || !c.decode.truncated.isEmpty {
-            out += "\nDecoding\n"
-            for m in c.decode.malformed { out += "  malformed  \(m.layer) \(m.reason ?? "")  \(m.count)\n" }
-            for t in c.decode.truncated { out += "  truncated  \(t.layer)  \(t.count) (captured too short to decode)\n" }
-        }
-        out += services(r)
+        for m in c.decode.malformed { out += "  malformed  \(m.layer) \(m.reason ?? "")  \(m.count)\n" }
+        for t in c.decode.truncated { out += "  truncated  \(t.layer)  \(t.count) (captured too short to decode)\n" }
         if r.limits.flowsEvicted > 0 {
-            out += "\nLimits: the flow table held \(r.limits.maxFlows) flows; \(r.limits.flowsEvicted) were finalised early to make room\n"
-        }
-        out += "\nFindings: \(r.summary.findings) (\(r.summary.errors) errors, \(r.summary.warnings) warnings, \(r.summary.info) info)\n"
-        for f in r.findings {
-            out += "  [\(f.severity.rawValue)] \(f.kind.rawValue): \(TextEscape.line(f.summary))\n"
-            if !f.frames.isEmpty { out += "      frames \(f.frames.prefix(10).map(String.init).joined(separator: ", "))\n" }
-            if let check = f.checks.first { out += "      check: \(TextEscape.line(check))\n" }
-        }
-        if !r.summary.suppressed.isEmpty {
-            let s = r.summary.suppressed.sorted { $0.key < $1.key }.map { "\($0.value) more \($0.key)" }.joined(separator: ", ")
-            out += "  (not listed, over the per-server cap of \(r.thresholds.maxFindingsPerGroup): \(s))\n"
+            out += "  limits     the flow table held \(r.limits.maxFlows) flows; \(r.limits.flowsEvicted) were finalised early to make room\n"
         }
         return out
+    }
+
+    /// `text` wrapped at the style's width, each line indented; `first: false` continues a line
+    /// already started.
+    static func wrap(_ text: String, indent: Int, _ style: TextStyle, first: Bool = true) -> String {
+        let pad = String(repeating: " ", count: indent)
+        guard let width = style.width, width > indent + 20 else { return (first ? pad : "") + text + "\n" }
+        var lines: [String] = []
+        var line = ""
+        for word in text.split(separator: " ") {
+            if !line.isEmpty && indent + line.count + 1 + word.count > width { lines.append(line); line = "" }
+            line += (line.isEmpty ? "" : " ") + word
+        }
+        if !line.isEmpty || lines.isEmpty { lines.append(line) }
+        return lines.enumerated().map { ($0.offset == 0 && !first ? "" : pad) + $0.element }.joined(separator: "\n") + "\n"
     }
 
     static let maxServiceRows = 20
@@ -93,5 +196,21 @@ public enum TextEscape {
             }
         }
         return out
+    }
+}
+
+/// ANSI styling, or none.
+struct Paint {
+    let on: Bool
+    init(_ on: Bool) { self.on = on }
+    func code(_ c: String, _ s: String) -> String { on ? "\u{1B}[\(c)m\(s)\u{1B}[0m" : s }
+    func bold(_ s: String) -> String { code("1", s) }
+    func dim(_ s: String) -> String { code("2", s) }
+    func severity(_ v: Severity, _ s: String) -> String {
+        switch v {
+        case .error: code("1;31", s)
+        case .warning: code("33", s)
+        case .info: code("36", s)
+        }
     }
 }

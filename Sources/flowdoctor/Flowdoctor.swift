@@ -36,7 +36,7 @@ struct Flowdoctor: ParsableCommand {
 }
 
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
-    case text, json
+    case text, json, jsonl, md, html
 }
 
 struct Analyze: ParsableCommand {
@@ -49,8 +49,14 @@ struct Analyze: ParsableCommand {
     @Option(name: [.short, .long], help: "A libpcap (BPF) filter applied before analysis.")
     var filter: String?
 
-    @Option(help: "Report format: text or json.")
+    @Option(help: "Report format: text (for people), json (one document), jsonl (one finding per line), md (for a ticket) or html (one self-contained file with charts).")
     var format: OutputFormat = .text
+
+    @Flag(help: "Text and md: every finding in the details, not the first few of each group.")
+    var verbose = false
+
+    @Option(help: "Also write the packets of the flows that have findings to this pcap file.")
+    var evidence: String?
 
     @Option(name: [.short, .long], help: "Write the report to this file instead of standard output.")
     var output: String?
@@ -82,12 +88,32 @@ struct Analyze: ParsableCommand {
         if let s = synTimeout { options.thresholds.synTimeoutSeconds = s }
         if let s = idleReset { options.thresholds.idleResetSeconds = s }
         if let m = maxFlows { options.analyzer.maxFlows = m }
+        let progress = Progress.onTerminal()
+        if let p = progress { options.progress = { @Sendable fraction in p.show(fraction) } }
         var report = try OfflineAnalysis.run(paths: files, options: options)
+        progress?.done()
+        if let evidence {
+            let written = try OfflineAnalysis.writeEvidence(paths: files, options: options, report: report, to: evidence)
+            FileHandle.standardError.write(Data("flowdoctor: \(TextEscape.line(written.description))\n".utf8))
+        }
         let suppressed = report.summary.suppressed
         report.findings.removeAll { $0.severity < minSeverity }
         report.summary = Summary(findings: report.findings)
         report.summary.suppressed = suppressed
-        let data = format == .json ? Data(JSONReport.bytes(report)) : Data(TextReport.render(report).utf8)
+        let data: Data
+        switch format {
+        case .json: data = Data(JSONReport.bytes(report))
+        case .jsonl: data = Data(JSONReport.lines(report))
+        case .md: data = Data(MarkdownReport.render(report).utf8)
+        case .html: data = Data(HTMLReport.render(report).utf8)
+        case .text:
+            // Colour and wrapping only for a terminal (and colour only when NO_COLOR is unset).
+            let tty = output == nil && isatty(STDOUT_FILENO) == 1
+            let env = ProcessInfo.processInfo.environment
+            let style = TextStyle(color: tty && env["NO_COLOR"].map(\.isEmpty) ?? true, width: tty ? Terminal.width() : nil,
+                                  verbose: verbose)
+            data = Data(TextReport.render(report, style: style).utf8)
+        }
         if let output {
             do { try data.write(to: URL(fileURLWithPath: output)) } catch {
                 throw CaptureError.unreadable(output, "cannot write the report: \(error.localizedDescription)")
@@ -96,6 +122,39 @@ struct Analyze: ParsableCommand {
             FileHandle.standardOutput.write(data)
         }
         if let failOn, report.findings.contains(where: { $0.severity >= failOn }) { throw ExitCode(1) }
+    }
+}
+
+/// The terminal's width: the window size, else $COLUMNS, else 100.
+enum Terminal {
+    static func width() -> Int {
+        var w = winsize()
+        if ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &w) == 0, w.ws_col > 0 { return Int(w.ws_col) }
+        if let c = ProcessInfo.processInfo.environment["COLUMNS"].flatMap(Int.init), c > 0 { return c }
+        return 100
+    }
+}
+
+/// A progress bar on stderr for long files, only when stderr is a terminal.
+final class Progress: @unchecked Sendable {
+    private var shown = -1
+    private let started = Date()
+
+    static func onTerminal() -> Progress? { isatty(STDERR_FILENO) == 1 ? Progress() : nil }
+
+    func show(_ fraction: Double) {
+        // Quiet for the first second: short files need no bar.
+        guard Date().timeIntervalSince(started) > 1 else { return }
+        let pct = Int((max(0, min(fraction, 1)) * 100).rounded(.down))
+        guard pct != shown else { return }
+        shown = pct
+        let filled = pct / 4
+        let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: 25 - filled)
+        FileHandle.standardError.write(Data("\rflowdoctor: [\(bar)] \(pct)%".utf8))
+    }
+
+    func done() {
+        if shown >= 0 { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
     }
 }
 

@@ -104,6 +104,30 @@ import Testing
         #expect(hidden.status == 0 && hidden.stdout.contains("Findings: 0"))
     }
 
+    @Test("every format from the real binary: text first screen, jsonl, md, html, evidence") func formats() throws {
+        let pcap = repositoryRoot.appendingPathComponent("Fixtures/tls-unknown-ca-client.pcap").path
+        let text = try runFlowdoctor(["analyze", pcap])
+        // Not a terminal here: no colour codes; the answer comes first.
+        #expect(text.status == 0 && !text.stdout.contains("\u{1B}["))
+        let lines = text.stdout.split(separator: "\n").map(String.init)
+        let diagnosis = try #require(lines.firstIndex { $0.hasPrefix("Diagnosis") })
+        #expect(diagnosis < 5 && lines[diagnosis + 2].contains("tls.alert") && lines[diagnosis + 2].contains("10.99.2.2:8403"))
+        let jsonl = try runFlowdoctor(["analyze", "--format", "jsonl", pcap])
+        let objects = jsonl.stdout.split(separator: "\n").map { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        #expect(objects.count == 1 && objects.allSatisfy { $0?["kind"] as? String == "tls.alert" })
+        let md = try runFlowdoctor(["analyze", "--format", "md", pcap])
+        #expect(md.stdout.hasPrefix("# flowdoctor diagnosis") && md.stdout.contains("| error | tls | `tls.alert` | 10.99.2.2:8403 |"))
+        let html = try runFlowdoctor(["analyze", "--format", "html", pcap])
+        #expect(html.stdout.hasPrefix("<!DOCTYPE html>") && html.stdout.contains("tls.alert"))
+        let out = temporaryDirectory() + "/evidence.pcap"
+        let ev = try runFlowdoctor(["analyze", "--evidence", out, "--format", "json", pcap])
+        #expect(ev.status == 0 && FileManager.default.fileExists(atPath: out))
+        // The ARP exchange at the start has no finding: it is left out.
+        let back = try runFlowdoctor(["analyze", "--format", "json", out])
+        let doc = try #require(try JSONSerialization.jsonObject(with: Data(back.stdout.utf8)) as? [String: Any])
+        #expect((doc["capture"] as? [String: Any])?["packets"] as? Int == 9)
+    }
+
     @Test func helpAndVersion() throws {
         let h = try runFlowdoctor(["--help"])
         #expect(h.status == 0 && h.stdout.contains("analyze"))

@@ -74,3 +74,43 @@ struct TsharkLiveTests {
         }
     }
 }
+
+/// Every finding's Wireshark filter is one tshark accepts, and it shows the finding's evidence
+/// frames: a user can paste it and look at the packets.
+@Suite("Wireshark filters", .enabled(if: tsharkPath != nil, "needs tshark"))
+struct WiresharkFilterTests {
+    static func fixtures() -> [String] {
+        let dir = repositoryRoot.appendingPathComponent("Fixtures")
+        return ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []).filter { $0.hasSuffix(".pcap") }.sorted()
+    }
+
+    /// Frame numbers the filter selects in the file; nil when tshark rejects the filter.
+    static func select(_ path: String, _ filter: String) throws -> Set<UInt64>? {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: tsharkPath!)
+        p.arguments = ["-n", "-r", path, "-Y", filter, "-T", "fields", "-e", "frame.number"]
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        _ = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else { return nil }
+        return Set(String(decoding: data, as: UTF8.self).split(separator: "\n").compactMap { UInt64($0) })
+    }
+
+    @Test("tshark accepts each filter and it selects the evidence frames", arguments: fixtures())
+    func filters(_ name: String) throws {
+        let path = repositoryRoot.appendingPathComponent("Fixtures/" + name).path
+        let r = try OfflineAnalysis.run(paths: [path])
+        for f in r.findings {
+            let selected = try Self.select(path, f.filter)
+            #expect(selected != nil, "\(f.kind.rawValue): tshark rejects \(f.filter)")
+            guard let selected else { continue }
+            for frame in f.frames {
+                #expect(selected.contains(frame), "\(f.kind.rawValue): frame \(frame) not selected by \(f.filter)")
+            }
+        }
+    }
+}
