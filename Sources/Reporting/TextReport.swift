@@ -80,6 +80,7 @@ public enum TextReport {
                 out += "  " + p.severity(g.severity, g.severity.rawValue.uppercased().padding(toLength: 7, withPad: " ", startingAt: 0))
                     + " " + p.bold(g.kind.rawValue) + count + " " + TextEscape.line(g.where_) + " — " + info.title + "\n"
                 out += wrap(TextEscape.line(g.findings[0].summary), indent: 10, style)
+                if let cause = g.findings[0].causes.first { out += wrap("likely: " + TextEscape.line(cause), indent: 10, style) }
                 if let check = g.findings[0].checks.first { out += wrap("check: " + TextEscape.line(check), indent: 10, style) }
             }
             if !sum.suppressed.isEmpty {
@@ -131,6 +132,11 @@ public enum TextReport {
         }
         for m in c.decode.malformed { out += "  malformed  \(m.layer) \(m.reason ?? "")  \(m.count)\n" }
         for t in c.decode.truncated { out += "  truncated  \(t.layer)  \(t.count) (captured too short to decode)\n" }
+        let t = r.thresholds
+        out += wrap("thresholds syn-timeout \(fmt(t.synTimeoutSeconds)) s, idle-reset \(fmt(t.idleResetSeconds)) s, stall \(fmt(t.stallSeconds)) s, "
+                    + "retransmissions \(t.retransmissionMinCount) and \(fmt(t.retransmissionMinRate * 100))%, zero window \(fmt(t.zeroWindowMinSeconds)) s or \(t.zeroWindowMinAdvertisements)×, "
+                    + "TLS slow \(fmt(t.tlsSlowSeconds)) s, SYN flood \(t.synFloodMinHalfOpen) half-open from \(t.synFloodMinSources) sources (all in the JSON report)",
+                    indent: 2, style)
         if r.limits.flowsEvicted > 0 {
             out += "  limits     the flow table held \(r.limits.maxFlows) flows; \(r.limits.flowsEvicted) were finalised early to make room\n"
         }
