@@ -71,9 +71,8 @@ public struct Diagnoser: Sendable {
         tls = TLSDetector(thresholds: thresholds)
     }
 
-    /// One finalised flow; `now` is the capture time at which it was finalised.
-    public mutating func flowEnded(_ f: Flow, asOf now: Int64) {
-        flowCount += 1
+    /// What every detector says of a flow as of `now`: no state changes.
+    func judge(_ f: Flow, asOf now: Int64) -> (outcome: HandshakeOutcome, kinds: FlowKinds, resetKind: FindingKind?) {
         let outcome = handshake.outcome(f, asOf: now)
         var kinds = handshake.kinds(f, outcome: outcome)
         let resetKind = resets.kind(f, outcome: outcome)
@@ -89,21 +88,39 @@ public struct Diagnoser: Sendable {
         // A reset that ends a failed TLS handshake is told in the TLS finding, not as an abort.
         if tlsKinds.contains(.tlsAlert) || tlsKinds.contains(.tlsAborted) { kinds.remove(.resetAbort) }
         tlsKinds.forEach { kinds.append($0) }
+        return (outcome, kinds, resetKind)
+    }
+
+    func finding(_ k: FindingKind, _ f: Flow, resetKind: FindingKind?, asOf now: Int64) -> Finding {
+        switch k {
+        case resetKind: resets.finding(k, f)
+        case .zeroWindow: windows.finding(f)
+        case .retransmissions: retransmissions.finding(f)
+        case .outOfOrder: reordering.finding(f)
+        case .stall: stalls.finding(f, asOf: now)
+        case .fragNeeded, .fragNeededIgnored, .blackhole, .mssExceeded: mtu.findings(k, f)
+        case .tlsAlert, .tlsAborted, .tlsSlow, .tlsVersionDeprecated, .certificateExpired, .certificateNotYetValid,
+             .certificateNameMismatch, .certificateSelfSigned, .certificateChainIncomplete:
+            tls.finding(k, f)
+        default: handshake.finding(k, f)
+        }
+    }
+
+    /// The findings a flow would give if it ended now (live capture streams these early; the
+    /// final report still judges the flow when it really ends).
+    public func preview(_ f: Flow, asOf now: Int64) -> [Finding] {
+        let j = judge(f, asOf: now)
+        return j.kinds.array.map { finding($0, f, resetKind: j.resetKind, asOf: now) }
+    }
+
+    /// One finalised flow; `now` is the capture time at which it was finalised.
+    public mutating func flowEnded(_ f: Flow, asOf now: Int64) {
+        flowCount += 1
+        let (outcome, kinds, resetKind) = judge(f, asOf: now)
         // Findings are built only while their group is under the cap: a flood costs counters.
         kinds.forEach { k in
             guard countInGroup(k, server: f.serverAddress) < thresholds.maxFindingsPerGroup else { return }
-            switch k {
-            case resetKind: findings.append(resets.finding(k, f))
-            case .zeroWindow: findings.append(windows.finding(f))
-            case .retransmissions: findings.append(retransmissions.finding(f))
-            case .outOfOrder: findings.append(reordering.finding(f))
-            case .stall: findings.append(stalls.finding(f, asOf: now))
-            case .fragNeeded, .fragNeededIgnored, .blackhole, .mssExceeded: findings.append(mtu.findings(k, f))
-            case .tlsAlert, .tlsAborted, .tlsSlow, .tlsVersionDeprecated, .certificateExpired, .certificateNotYetValid,
-                 .certificateNameMismatch, .certificateSelfSigned, .certificateChainIncomplete:
-                findings.append(tls.finding(k, f))
-            default: findings.append(handshake.finding(k, f))
-            }
+            findings.append(finding(k, f, resetKind: resetKind, asOf: now))
         }
         account(f, outcome: outcome, kinds: kinds)
         let c = UInt64(f.client.captureCopies) + UInt64(f.server.captureCopies) + UInt64(f.duplicateSYNs)

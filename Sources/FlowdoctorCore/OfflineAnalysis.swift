@@ -71,7 +71,11 @@ public enum OfflineAnalysis {
                                          readError: readError))
         }
         analyzer.finish()
-        let diagnoser = diagnosis.value
+        return report(files: summaries, options: options, analyzer: analyzer, diagnoser: diagnosis.value)
+    }
+
+    /// The report once the analyzer has finished: shared by offline files and live capture.
+    static func report(files: [CaptureFile], options: Options, analyzer: Analyzer, diagnoser: Diagnoser) -> Report {
         let stats = analyzer.stats
         let d = diagnoser.finish()
         let limits = Limits(maxFlows: options.analyzer.maxFlows, peakFlows: analyzer.flows.peak,
@@ -79,7 +83,7 @@ public enum OfflineAnalysis {
                             flows: diagnoser.flowCount, flowsOmittedFromReport: diagnoser.flowsOmitted,
                             servicesOmitted: diagnoser.servicesOmitted)
         return Report(generator: Generator(version: flowdoctorVersion, libpcap: libpcapVersion),
-                      capture: CaptureSummary(files: summaries, filter: options.filter, stats: stats),
+                      capture: CaptureSummary(files: files, filter: options.filter, stats: stats),
                       thresholds: options.thresholds, limits: limits,
                       findings: DecodeQualityDetector.findings(stats) + d.findings, services: d.services, flows: d.flows,
                       suppressed: d.suppressed)

@@ -52,6 +52,13 @@ public enum TextReport {
         }
     }
 
+    /// One streamed finding: a line a person can follow as it scrolls.
+    public static func line(_ f: Finding, style: TextStyle = TextStyle()) -> String {
+        let p = Paint(style.color)
+        return p.severity(f.severity, f.severity.rawValue.uppercased().padding(toLength: 7, withPad: " ", startingAt: 0)) + " "
+            + p.bold(f.kind.rawValue) + " " + wrap(TextEscape.line(f.summary), indent: 8, style, first: false)
+    }
+
     public static func render(_ r: Report, style: TextStyle = TextStyle()) -> String {
         let p = Paint(style.color)
         var out = ""
