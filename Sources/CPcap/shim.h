@@ -1,6 +1,12 @@
 #ifndef FLOWDOCTOR_CPCAP_SHIM_H
 #define FLOWDOCTOR_CPCAP_SHIM_H
 #include <pcap/pcap.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 /* One packet as plain values: Swift reads these without touching struct pcap_pkthdr. */
 typedef struct {
@@ -57,4 +63,98 @@ static inline int cpcap_dump_check(pcap_dumper_t *d) {
     if (pcap_dump_flush(d) != 0) return -1;
     return ferror(pcap_dump_file(d)) ? -1 : 0;
 }
+
+/* ---- Live capture ------------------------------------------------------------------------- */
+
+static inline int cpcap_tstamp_precision_nano(void) { return PCAP_TSTAMP_PRECISION_NANO; }
+
+/* pcap_stats' three 32-bit counters as plain values; 0 ok, -1 error (pcap_geterr). */
+static inline int cpcap_stats(pcap_t *p, unsigned int *recv, unsigned int *drop, unsigned int *ifdrop) {
+    struct pcap_stat st;
+    if (pcap_stats(p, &st) != 0) return -1;
+    *recv = st.ps_recv;
+    *drop = st.ps_drop;
+    *ifdrop = st.ps_ifdrop;
+    return 0;
+}
+
+/* A non-blocking eventfd (close-on-exec) to wake a poll; -1 with errno on failure. */
+static inline int cpcap_eventfd(void) { return eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC); }
+
+/* Makes `fd` readable (eventfd counter + 1). Async-signal-safe; keeps errno. */
+static inline void cpcap_eventfd_signal(int fd) {
+    int saved = errno;
+    if (fd >= 0) {
+        uint64_t one = 1;
+        ssize_t r = write(fd, &one, sizeof one);
+        (void)r;
+    }
+    errno = saved;
+}
+
+/* Empties `fd` so that it is no longer readable. */
+static inline void cpcap_eventfd_drain(int fd) {
+    uint64_t v;
+    if (fd >= 0) {
+        ssize_t r = read(fd, &v, sizeof v);
+        (void)r;
+    }
+}
+
+/* ---- Stop on SIGINT / SIGTERM (async-signal-safe) ----------------------------------------------
+ * The flag and the wake-up eventfd are `static`, so every translation unit that uses them gets
+ * its own copy. For Swift that means every object file: call the cpcap_stop_* functions from ONE
+ * Swift file only (Sources/PacketCapture/LiveCapture.swift, behind `StopSignals`), never from
+ * elsewhere, or the handler would set one copy and the reader look at another.
+ * The handler only stores to a volatile sig_atomic_t and write()s to an eventfd: both are
+ * async-signal-safe. It does not call pcap_breakloop; the eventfd wakes every LiveCapture's poll
+ * instead, so no pcap_t is ever touched from a signal handler (nor after it was closed). */
+static volatile sig_atomic_t cpcap_stop_flag = 0;
+static volatile sig_atomic_t cpcap_stop_signal = 0;
+static int cpcap_stop_fd = -1; /* only through __atomic builtins */
+
+static inline void cpcap_stop_handler(int sig) {
+    cpcap_stop_signal = sig;
+    cpcap_stop_flag = 1;
+    cpcap_eventfd_signal(__atomic_load_n(&cpcap_stop_fd, __ATOMIC_SEQ_CST));
+}
+
+/* Installs the handler for SIGINT and SIGTERM (no SA_RESTART: a blocking read gets EINTR).
+ * Idempotent. 0 ok, -1 error (errno). */
+static inline int cpcap_stop_install(void) {
+    int fd = __atomic_load_n(&cpcap_stop_fd, __ATOMIC_SEQ_CST);
+    if (fd < 0) {
+        int made = cpcap_eventfd();
+        if (made < 0) return -1;
+        int expected = -1;
+        if (!__atomic_compare_exchange_n(&cpcap_stop_fd, &expected, made, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+            close(made);
+    }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = cpcap_stop_handler;
+    sigemptyset(&sa.sa_mask);
+    sigaddset(&sa.sa_mask, SIGINT);
+    sigaddset(&sa.sa_mask, SIGTERM);
+    sa.sa_flags = 0;
+    if (sigaction(SIGINT, &sa, NULL) != 0) return -1;
+    if (sigaction(SIGTERM, &sa, NULL) != 0) return -1;
+    return 0;
+}
+
+/* As if a signal had arrived (signal number 0). Async-signal-safe. */
+static inline void cpcap_stop_request(void) {
+    cpcap_stop_flag = 1;
+    cpcap_eventfd_signal(__atomic_load_n(&cpcap_stop_fd, __ATOMIC_SEQ_CST));
+}
+static inline int cpcap_stop_requested(void) { return cpcap_stop_flag != 0; }
+/* The signal that asked to stop (SIGINT, SIGTERM), 0 when requested otherwise or not at all. */
+static inline int cpcap_stop_signal_number(void) { return cpcap_stop_flag ? (int)cpcap_stop_signal : 0; }
+static inline void cpcap_stop_clear(void) {
+    cpcap_stop_flag = 0;
+    cpcap_stop_signal = 0;
+    cpcap_eventfd_drain(__atomic_load_n(&cpcap_stop_fd, __ATOMIC_SEQ_CST));
+}
+/* The eventfd that becomes readable on a stop request (-1 before cpcap_stop_install). */
+static inline int cpcap_stop_fd_get(void) { return __atomic_load_n(&cpcap_stop_fd, __ATOMIC_SEQ_CST); }
 #endif

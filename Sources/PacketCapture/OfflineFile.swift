@@ -14,6 +14,23 @@ public enum CaptureError: Error, Equatable, Sendable, CustomStringConvertible {
     case mixedLinkTypes(String, String)
     /// An output capture (evidence) that cannot be created or written.
     case cannotWrite(String, String)
+    // Live capture (LiveCapture, NetworkInterface, Privileges).
+    /// The interface does not exist.
+    case noSuchDevice(String)
+    /// The interface exists but is administratively down.
+    case interfaceDown(String)
+    /// Opening the interface needs privileges; the second value is the program to `setcap`.
+    case permissionDenied(String, String)
+    /// The interface may be captured on, but not in promiscuous mode.
+    case promiscuousNotPermitted(String)
+    /// Any other failure to open or set up a live capture, with libpcap's message.
+    case captureFailed(String, String)
+    /// pcap_findalldevs failed.
+    case cannotListInterfaces(String)
+    /// `--user` names no account.
+    case unknownUser(String)
+    /// Switching to the user failed or could be undone.
+    case cannotDropPrivileges(String, String)
 
     public var description: String {
         switch self {
@@ -28,6 +45,17 @@ public enum CaptureError: Error, Equatable, Sendable, CustomStringConvertible {
         case .invalidFilter(let f, let m): "invalid filter '\(f)': \(m)"
         case .mixedLinkTypes(let p, let m): "\(p): \(m)"
         case .cannotWrite(let p, let m): "\(p): cannot write: \(m)"
+        case .noSuchDevice(let i): "no such device: \(i); `flowdoctor interfaces` lists them"
+        case .interfaceDown(let i): "interface \(i) is down; bring it up first (ip link set \(i) up)"
+        case .permissionDenied(let i, let program):
+            "permission denied on \(i): capturing needs root or the CAP_NET_RAW capability "
+                + "(setcap cap_net_raw,cap_net_admin=eip \(program))"
+        case .promiscuousNotPermitted(let i):
+            "promiscuous mode not permitted on \(i); capture without promiscuous mode or as root"
+        case .captureFailed(let i, let m): "cannot capture on \(i): \(m)"
+        case .cannotListInterfaces(let m): "cannot list interfaces: \(m)"
+        case .unknownUser(let u): "no such user: \(u) (the account to drop root privileges to)"
+        case .cannotDropPrivileges(let u, let m): "cannot drop privileges to \(u): \(m)"
         }
     }
 }

@@ -11,7 +11,7 @@ struct Flowdoctor: ParsableCommand {
         commandName: "flowdoctor",
         abstract: "Why can't this client talk to that server? A diagnosis from packets.",
         version: flowdoctorVersion,
-        subcommands: [Analyze.self, Explain.self])
+        subcommands: [Analyze.self, Capture.self, Interfaces.self, Explain.self])
 
     /// Usage and input errors exit 2 with one line on stderr (DESIGN.md §1), not ArgumentParser's 64.
     static func main() {
@@ -159,6 +159,126 @@ final class Progress: @unchecked Sendable {
 }
 
 extension Severity: ExpressibleByArgument {}
+
+enum StreamFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, jsonl, json, md, html
+}
+
+struct Capture: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Capture live from an interface; findings stream as they are decided, the report comes at the end (Ctrl-C).")
+
+    @Option(name: [.short, .customLong("interface")], help: "The interface to capture on (`flowdoctor interfaces` lists them).")
+    var interface: String
+
+    @Option(name: [.short, .long], help: "A libpcap (BPF) filter.")
+    var filter: String?
+
+    @Option(help: "Stop after this many seconds.")
+    var duration: Double?
+
+    @Option(help: "Stop after this many packets.")
+    var count: UInt64?
+
+    @Option(help: "Bytes kept of each packet.")
+    var snaplen: Int = 262_144
+
+    @Flag(help: "Do not put the interface in promiscuous mode.")
+    var noPromiscuous = false
+
+    @Option(help: "Kernel capture buffer, in MiB.")
+    var bufferMiB: Int = 32
+
+    @Option(help: "Also write every packet to this pcap, rotated past --rotate-mib.")
+    var write: String?
+
+    @Option(help: "Rotate the --write file past this many MiB.")
+    var rotateMiB: Int = 1024
+
+    @Option(help: "At the end, write the packets of the flows with findings here (needs --write).")
+    var evidence: String?
+
+    @Option(help: "Streamed findings and final report: text or jsonl stream; json, md or html are written at the end only.")
+    var format: StreamFormat = .text
+
+    @Option(name: [.short, .long], help: "Write the final report to this file instead of standard output.")
+    var output: String?
+
+    @Option(help: "When started as root, switch to this user once the interface is open.")
+    var user: String = "nobody"
+
+    @Option(help: "Exit 1 when a finding at or above this severity exists (warning or error).")
+    var failOn: Severity?
+
+    func validate() throws {
+        if let d = duration, !(d > 0) { throw ValidationError("--duration must be above 0") }
+        if snaplen < 64 { throw ValidationError("--snaplen must be at least 64") }
+        if evidence != nil && write == nil { throw ValidationError("--evidence needs --write: the evidence is cut from the written packets") }
+    }
+
+    func run() throws {
+        var o = LiveAnalysis.Options()
+        o.analysis.filter = filter
+        o.live.filter = filter
+        o.live.snaplen = snaplen
+        o.live.promiscuous = !noPromiscuous
+        o.live.bufferBytes = bufferMiB << 20
+        o.duration = duration
+        o.count = count
+        o.write = write
+        o.writeMaxBytes = rotateMiB << 20
+        o.user = getuid() == 0 ? user : nil
+        o.announce = { line in FileHandle.standardError.write(Data("flowdoctor: \(line)\n".utf8)) }
+        let tty = output == nil && isatty(STDOUT_FILENO) == 1
+        let style = TextStyle(color: tty && ProcessInfo.processInfo.environment["NO_COLOR"].map(\.isEmpty) ?? true,
+                              width: tty ? Terminal.width() : nil)
+        let stream: (Finding) -> Void = { f in
+            switch format {
+            case .jsonl:
+                var one = JSONReport.lines(Report.streamed(f))
+                if one.last != 0x0a { one.append(0x0a) }
+                FileHandle.standardOutput.write(Data(one))
+            case .text:
+                FileHandle.standardOutput.write(Data(TextReport.line(f, style: style).utf8))
+            default:
+                break
+            }
+        }
+        let report = try LiveAnalysis.run(interface: interface, options: o, stream: stream)
+        if let evidence, let write {
+            _ = try OfflineAnalysis.writeEvidence(paths: [write], options: OfflineAnalysis.Options(filter: filter), report: report, to: evidence)
+        }
+        let data: Data
+        switch format {
+        case .json: data = Data(JSONReport.bytes(report))
+        case .jsonl: data = Data()
+        case .md: data = Data(MarkdownReport.render(report).utf8)
+        case .html: data = Data(HTMLReport.render(report).utf8)
+        case .text: data = Data(("\n" + TextReport.render(report, style: style)).utf8)
+        }
+        if let output {
+            try data.write(to: URL(fileURLWithPath: output))
+        } else {
+            FileHandle.standardOutput.write(data)
+        }
+        if let failOn, report.findings.contains(where: { $0.severity >= failOn }) { throw ExitCode(1) }
+    }
+}
+
+struct Interfaces: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List the interfaces libpcap can capture on, with their addresses.")
+
+    func run() throws {
+        for i in try NetworkInterface.list() {
+            var state: [String] = [i.isUp ? "up" : "down"]
+            if i.isRunning { state.append("running") }
+            if i.isLoopback { state.append("loopback") }
+            if i.isWireless { state.append("wireless") }
+            let addresses = i.addresses.isEmpty ? "" : "  " + i.addresses.joined(separator: ", ")
+            print("\(i.name.padding(toLength: 16, withPad: " ", startingAt: 0)) \(state.joined(separator: ",").padding(toLength: 22, withPad: " ", startingAt: 0))\(addresses)")
+        }
+    }
+}
 
 struct Explain: ParsableCommand {
     static let configuration = CommandConfiguration(

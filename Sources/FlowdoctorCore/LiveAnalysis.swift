@@ -1,0 +1,124 @@
+import Diagnosis
+import FlowAnalysis
+import Foundation
+import PacketCapture
+import PacketDecoding
+import Reporting
+
+/// Live capture: the same analysis as `OfflineAnalysis`, fed from an interface, with findings
+/// streamed as soon as a flow's outcome is decided. The final report judges every flow when it
+/// really ends, as `analyze` would on the same packets; the streamed ones are early looks.
+public enum LiveAnalysis {
+    public struct Options: Sendable {
+        public var analysis = OfflineAnalysis.Options()
+        public var live = LiveOptions()
+        /// Stop after this many seconds, or this many packets.
+        public var duration: Double?
+        public var count: UInt64?
+        /// Keep every packet in this pcap (rotated past `writeMaxBytes`).
+        public var write: String?
+        public var writeMaxBytes: Int = 1 << 30
+        /// Drop root for this user once the device and files are open (nil: keep).
+        public var user: String?
+        /// How often flows are looked at for findings to stream, in seconds.
+        public var tick = 0.5
+        /// Told once the interface is open (and root dropped): a line for the user.
+        public var announce: (@Sendable (String) -> Void)?
+        public init() {}
+    }
+
+    /// A streamed finding is said once per flow and kind.
+    struct Said: Hashable { var key: FlowKey; var firstFrame: UInt64; var kind: FindingKind }
+
+    public static func run(interface: String, options: Options, stream: (Finding) -> Void) throws(CaptureError) -> Report {
+        let cap = try LiveCapture(interface: interface, options: options.live)
+        let writer = try options.write.map { path throws(CaptureError) in
+            try RotatingWriter(path: path, linkType: cap.linkType, snapshotLength: cap.snapshotLength, maxBytes: options.writeMaxBytes)
+        }
+        if let user = options.user { try Privileges.drop(to: user) }
+        let who = getpwuid(geteuid()).map { String(cString: $0.pointee.pw_name) } ?? "uid \(geteuid())"
+        options.announce?("capturing on \(interface) (\(cap.linkType.name)) as \(who); Ctrl-C ends it with the report")
+        StopSignals.install()
+        defer { StopSignals.clear() }
+
+        let diagnosis = DiagnosisBox(Diagnoser(thresholds: options.analysis.thresholds))
+        diagnosis.value.fragmentSetCap = options.analysis.analyzer.fragments.maxDatagrams
+        var analyzer = Analyzer(config: options.analysis.analyzer,
+                                onFinished: { flow, now in diagnosis.value.flowEnded(flow, asOf: now) },
+                                onHalfOpenFinished: { attempt, now in diagnosis.value.halfOpenEnded(attempt, asOf: now) })
+        analyzer.onFragmented = { diagnosis.value.fragmented($0) }
+        let link = cap.linkType
+        let started = Date()
+        var lastTick = started
+        var said = Set<Said>()
+        var saidOrder: [Said] = []
+        var failure: String?
+        var writeError: CaptureError?
+
+        loop: while !StopSignals.requested {
+            if let d = options.duration, Date().timeIntervalSince(started) >= d { break }
+            if let c = options.count, analyzer.frameNumber >= c { break }
+            let result = cap.next { rec in
+                if let c = options.count, analyzer.frameNumber >= c { return }
+                analyzer.process(rec.bytes, wireLength: rec.wireLength, time: rec.time, link: link, matched: true)
+                if writeError == nil, let w = writer { do throws(CaptureError) { try w.write(rec) } catch { writeError = error } }
+            }
+            if let e = writeError { throw e }
+            switch result {
+            case .stopped: break loop
+            case .error(let m): failure = m; break loop
+            default: break
+            }
+            // Timers run on the wall clock, so decisions come even when no packets do.
+            let now = Date()
+            guard now.timeIntervalSince(lastTick) >= options.tick else { continue }
+            lastTick = now
+            let nowNs = Int64(now.timeIntervalSince1970 * 1e9)
+            let t = options.analysis.thresholds
+            func consider(_ f: Flow) {
+                for finding in diagnosis.value.preview(f, asOf: nowNs) {
+                    let s = Said(key: f.key, firstFrame: f.firstFrame, kind: finding.kind)
+                    guard !said.contains(s) else { continue }
+                    said.insert(s); saidOrder.append(s)
+                    // Bounded: the oldest memories go first.
+                    if saidOrder.count > 65_536 { said.remove(saidOrder.removeFirst()) }
+                    stream(finding)
+                }
+            }
+            // Decided flows only: closed ones, and attempts unanswered for the SYN timeout.
+            let synTimeout = Int64(t.synTimeoutSeconds * 1e9)
+            for s in analyzer.flows.liveSlots {
+                let f = analyzer.flows.slots[Int(s)]
+                if f.isClosed || (!f.handshakeCompleted && nowNs &- f.lastTime >= synTimeout) { consider(f) }
+            }
+            for s in analyzer.halfOpen.liveSlots {
+                let h = analyzer.halfOpen.slots[Int(s)]
+                if nowNs &- h.syns.lastTime >= synTimeout { consider(h.flow()) }
+            }
+        }
+        let packets = analyzer.frameNumber
+        analyzer.finish()
+        try writer?.close()
+        let stats = cap.stats()
+        var report = OfflineAnalysis.report(
+            files: [CaptureFile(path: "live:\(interface)", format: "live", linkType: link.name,
+                                linkTypeNumber: Int(link.rawValue), snapshotLength: cap.snapshotLength, packets: packets,
+                                truncated: failure != nil, readError: failure)],
+            options: options.analysis, analyzer: analyzer, diagnoser: diagnosis.value)
+        let dropped = stats.droppedByKernel &+ stats.droppedByInterface
+        if dropped > 0 {
+            report.findings.insert(Finding(
+                kind: .captureDropped, severity: dropped * 100 >= max(stats.received, 1) ? .error : .warning,
+                summary: "libpcap dropped \(dropped) packets (\(stats.droppedByKernel) in the kernel buffer, \(stats.droppedByInterface) at the interface) of \(stats.received) received: the analysis misses them, and gaps in flows may be the capture's",
+                frames: [], firstTime: 0, lastTime: 0,
+                evidence: ["received": .int(Int64(stats.received)), "droppedByKernel": .int(Int64(stats.droppedByKernel)),
+                           "droppedByInterface": .int(Int64(stats.droppedByInterface))],
+                causes: FindingKind.captureDropped.info.causes, checks: FindingKind.captureDropped.info.checks,
+                filter: "", flow: nil), at: 0)
+            let suppressed = report.summary.suppressed
+            report.summary = Summary(findings: report.findings)
+            report.summary.suppressed = suppressed
+        }
+        return report
+    }
+}

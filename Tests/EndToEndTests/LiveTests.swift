@@ -1,0 +1,51 @@
+import Foundation
+import Testing
+
+/// Live capture end to end: Scripts/live-check builds two namespaces, runs `flowdoctor capture`
+/// on one end while connections are refused, reset and left unanswered, and stops it with SIGINT.
+@Suite("Live capture", .enabled(if: labCanRun, "needs root, iproute2, nftables and python3"))
+struct LiveTests {
+    @Test("findings stream while capturing; SIGINT ends it with the report; root is dropped", .timeLimit(.minutes(2)))
+    func live() throws {
+        let out = NSTemporaryDirectory() + "flowdoctor-live-\(getpid())"
+        let p = Process()
+        // Children inherit the test process's blocked signals: clear the mask, or SIGINT is lost.
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", "-c", "import os, signal, sys; signal.pthread_sigmask(signal.SIG_SETMASK, []); os.execvp(sys.argv[1], sys.argv[1:])",
+                       "bash", repositoryRoot.appendingPathComponent("Scripts/live-check").path, flowdoctorBinary.path, out]
+        FileManager.default.createFile(atPath: out + ".log", contents: nil)
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: out + ".log"))
+        p.standardOutput = log
+        p.standardError = log
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
+        try log.close()
+        func read(_ name: String) -> String { (try? String(contentsOfFile: out + "/" + name, encoding: .utf8)) ?? "" }
+        let logText = (try? String(contentsOfFile: out + ".log", encoding: .utf8)) ?? ""
+        #expect(p.terminationStatus == 0, "live-check: \(logText)")
+        #expect(read("status").trimmingCharacters(in: .whitespacesAndNewlines) == "0", "exit status; stderr: \(read("live.err"))")
+        // Streamed before the stop: the findings, and no final report yet.
+        let streamed = read("streamed.txt")
+        for kind in ["tcp.handshake.refused", "tcp.handshake.unanswered", "tcp.reset"] {
+            #expect(streamed.contains(kind), "\(kind) not streamed: \(streamed)")
+        }
+        #expect(!streamed.contains("Diagnosis"))
+        // After SIGINT: the final report, with the same findings.
+        let final = read("live.txt")
+        #expect(final.contains("Diagnosis") && final.contains("tcp.handshake.refused") && final.contains("tcp.handshake.unanswered"))
+        #expect(read("live.err").contains("as nobody"), "stderr: \(read("live.err"))")
+        // Nothing left behind.
+        let ns = Process()
+        ns.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        ns.arguments = ["ip", "netns", "list"]
+        let pipe = Pipe()
+        ns.standardOutput = pipe
+        try ns.run()
+        let listed = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        ns.waitUntilExit()
+        #expect(!listed.contains("fdlive-"), "namespaces left behind: \(listed)")
+        try? FileManager.default.removeItem(atPath: out)
+        try? FileManager.default.removeItem(atPath: out + ".log")
+    }
+}
