@@ -232,9 +232,9 @@ public struct TLSSession: Sendable {
     /// Complete handshake messages out of the direction's handshake buffer.
     mutating func parseHandshake(_ kp: WritableKeyPath<TLSSession, Direction>, fromClient: Bool, time: Int64, frame: UInt64) {
         while self[keyPath: kp].handshake.count >= TLSHandshakeHeader.length {
-            let hs = self[keyPath: kp].handshake
-            let type = hs[0]
-            let length = Int(hs[1]) << 16 | Int(hs[2]) << 8 | Int(hs[3])
+            let type = self[keyPath: kp].handshake[0]
+            let length = Int(self[keyPath: kp].handshake[1]) << 16 | Int(self[keyPath: kp].handshake[2]) << 8
+                | Int(self[keyPath: kp].handshake[3])
             // A handshake message larger than this is not a real handshake (certificate chains
             // stay well below it).
             guard length <= 256 * 1024 else {
@@ -243,14 +243,14 @@ public struct TLSSession: Sendable {
                 self[keyPath: kp].handshake = []
                 return
             }
-            guard hs.count >= TLSHandshakeHeader.length + length else { return }
+            guard self[keyPath: kp].handshake.count >= TLSHandshakeHeader.length + length else { return }
             self[keyPath: kp].firstMessageDone = true
-            let ok = WireBytes.with(hs.span) { all in
-                message(type: type, body: all.slice(TLSHandshakeHeader.length, TLSHandshakeHeader.length + length),
-                        fromClient: fromClient, time: time, frame: frame)
+            // The message is parsed from a copy of its bytes: `message` changes this session.
+            let bytes = Array(self[keyPath: kp].handshake[TLSHandshakeHeader.length..<(TLSHandshakeHeader.length + length)])
+            let ok = WireBytes.with(bytes) { body in
+                message(type: type, body: body, fromClient: fromClient, time: time, frame: frame)
             }
             if !ok { malformed &+= 1 }
-            _ = consume hs
             self[keyPath: kp].handshake.removeFirst(TLSHandshakeHeader.length + length)
         }
     }

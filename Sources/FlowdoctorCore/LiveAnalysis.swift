@@ -20,6 +20,9 @@ public enum LiveAnalysis {
         public var writeMaxBytes: Int = 1 << 30
         /// Drop root for this user once the device and files are open (nil: keep).
         public var user: String?
+        /// Files written after the drop (the final report, the evidence): created beforehand and
+        /// handed to that user, so it can write them.
+        public var laterOutputs: [String] = []
         /// How often flows are looked at for findings to stream, in seconds.
         public var tick = 0.5
         /// Told once the interface is open (and root dropped): a line for the user.
@@ -35,7 +38,17 @@ public enum LiveAnalysis {
         let writer = try options.write.map { path throws(CaptureError) in
             try RotatingWriter(path: path, linkType: cap.linkType, snapshotLength: cap.snapshotLength, maxBytes: options.writeMaxBytes)
         }
-        if let user = options.user { try Privileges.drop(to: user) }
+        if let user = options.user {
+            if let pw = getpwnam(user) {
+                for path in options.laterOutputs {
+                    let fd = open(path, O_WRONLY | O_CREAT, 0o644)
+                    guard fd >= 0 else { throw CaptureError.cannotWrite(path, String(cString: strerror(errno))) }
+                    _ = fchown(fd, pw.pointee.pw_uid, pw.pointee.pw_gid)
+                    close(fd)
+                }
+            }
+            try Privileges.drop(to: user)
+        }
         let who = getpwuid(geteuid()).map { String(cString: $0.pointee.pw_name) } ?? "uid \(geteuid())"
         options.announce?("capturing on \(interface) (\(cap.linkType.name)) as \(who); Ctrl-C ends it with the report")
         StopSignals.install()

@@ -228,6 +228,7 @@ struct Capture: ParsableCommand {
         o.write = write
         o.writeMaxBytes = rotateMiB << 20
         o.user = getuid() == 0 ? user : nil
+        o.laterOutputs = [evidence, output].compactMap { $0 }
         o.announce = { line in FileHandle.standardError.write(Data("flowdoctor: \(line)\n".utf8)) }
         let tty = output == nil && isatty(STDOUT_FILENO) == 1
         let style = TextStyle(color: tty && ProcessInfo.processInfo.environment["NO_COLOR"].map(\.isEmpty) ?? true,

@@ -1,3 +1,4 @@
+import FlowdoctorCore
 import Foundation
 import Testing
 
@@ -35,6 +36,11 @@ struct LiveTests {
         let final = read("live.txt")
         #expect(final.contains("Diagnosis") && final.contains("tcp.handshake.refused") && final.contains("tcp.handshake.unanswered"))
         #expect(read("live.err").contains("as nobody"), "stderr: \(read("live.err"))")
+        // The final report judges what `analyze` judges on the same packets (kept by --write).
+        let offline = try OfflineAnalysis.run(paths: [out + "/raw.pcap"])
+        #expect(!offline.findings.isEmpty)
+        for f in offline.findings { #expect(final.contains(f.kind.rawValue), "\(f.kind.rawValue) missing from the live report") }
+        #expect(FileManager.default.fileExists(atPath: out + "/evidence.pcap"))
         // Nothing left behind.
         let ns = Process()
         ns.executableURL = URL(fileURLWithPath: "/usr/bin/env")
