@@ -8,6 +8,7 @@ public enum DetectorCatalog {
         .ipFragmented, .fragmentsIncomplete, .fragmentsOverlap, .fragmentsAnomaly,
         .tlsAlert, .tlsAborted, .tlsSlow, .tlsVersionDeprecated, .certificateExpired, .certificateNotYetValid,
         .certificateNameMismatch, .certificateSelfSigned, .certificateChainIncomplete,
+        .dnsUnanswered, .dnsError, .dnsSlow, .arpUnanswered, .arpConflict, .icmpUnreachable, .icmpTTLExceeded,
         .decodeMalformed,
     ]
 }

@@ -13,6 +13,7 @@ public struct Diagnoser: Sendable {
     let reordering: ReorderingDetector
     let mtu: MTUDetector
     let tls: TLSDetector
+    let names: NameLinkDetector
     public private(set) var findings: [Finding] = []
     var perGroup: [GroupKey: Int] = [:]
     var lastGroup: GroupKey?
@@ -69,6 +70,7 @@ public struct Diagnoser: Sendable {
         reordering = ReorderingDetector(thresholds: thresholds)
         mtu = MTUDetector(thresholds: thresholds)
         tls = TLSDetector(thresholds: thresholds)
+        names = NameLinkDetector(thresholds: thresholds)
     }
 
     /// What every detector says of a flow as of `now`: no state changes.
@@ -88,6 +90,7 @@ public struct Diagnoser: Sendable {
         // A reset that ends a failed TLS handshake is told in the TLS finding, not as an abort.
         if tlsKinds.contains(.tlsAlert) || tlsKinds.contains(.tlsAborted) { kinds.remove(.resetAbort) }
         tlsKinds.forEach { kinds.append($0) }
+        if let k = names.icmpKind(f, explained: kinds.contains(.handshakeUnreachable)) { kinds.append(k) }
         return (outcome, kinds, resetKind)
     }
 
@@ -102,6 +105,7 @@ public struct Diagnoser: Sendable {
         case .tlsAlert, .tlsAborted, .tlsSlow, .tlsVersionDeprecated, .certificateExpired, .certificateNotYetValid,
              .certificateNameMismatch, .certificateSelfSigned, .certificateChainIncomplete:
             tls.finding(k, f)
+        case .icmpUnreachable, .icmpTTLExceeded: names.icmpFinding(k, f)
         default: handshake.finding(k, f)
         }
     }
@@ -150,6 +154,27 @@ public struct Diagnoser: Sendable {
             flowEntries.append(FlowEntry(f, outcome: outcome, findings: kinds.array))
         } else {
             flowsOmitted += 1
+        }
+    }
+
+    /// One DNS question, answered or not (dns.*), and what it says about its server.
+    public mutating func dnsTransaction(_ t: DNSTransaction) {
+        let key = ServiceKey(proto: t.overTCP ? .tcp : .udp, address: t.server, port: t.serverPort)
+        if let i = serviceIndex[key] {
+            serviceStats[i].dnsQueries += 1
+            if t.answered {
+                serviceStats[i].dnsAnswered += 1
+                if serviceStats[i].dnsLatencies.count < ServiceStats.maxSamples { serviceStats[i].dnsLatencies.append(t.answerTime &- t.firstTime) }
+            }
+        }
+        guard let k = names.kind(t), countInGroup(k, server: t.server) < thresholds.maxFindingsPerGroup else { return }
+        findings.append(names.finding(t))
+    }
+
+    /// One address asked for on the link (arp.*).
+    public mutating func arpRecord(_ r: ARPRecord) {
+        for k in names.kinds(r) where countInGroup(k, server: r.target) < thresholds.maxFindingsPerGroup {
+            findings.append(names.finding(k, r))
         }
     }
 
@@ -334,6 +359,9 @@ struct ServiceStats: Sendable {
     var tlsVersions: [String: Int] = [:]
     var tlsNames = Set<String>()
     static let maxNames = 32
+    /// DNS questions to this server, those answered, and how long answers took.
+    var dnsQueries = 0, dnsAnswered = 0
+    var dnsLatencies: [Int64] = []
     static let maxSamples = 4096
     static let maxClients = 4096
 
@@ -382,6 +410,15 @@ public struct ServiceSummary: Codable, Sendable {
     /// The smallest path MTU routers reported for flows to this service.
     public var pathMTU: Int?
     public var tls: TLS?
+    public var dns: DNS?
+
+    /// DNS questions to this server: how many got an answer, and how fast.
+    public struct DNS: Codable, Sendable {
+        public var queries: Int
+        public var answered: Int
+        public var answerRatePercent: Double
+        public var latencyMs: RTT?
+    }
 
     /// TLS to this service: handshakes completed and failed, versions in use, names asked for.
     public struct TLS: Codable, Sendable {
@@ -411,6 +448,16 @@ public struct ServiceSummary: Codable, Sendable {
         dataSegments = s.dataSegments
         retransmissions = s.retransmissions
         pathMTU = s.pathMTU
+        if s.dnsQueries > 0 {
+            var latency: RTT?
+            if !s.dnsLatencies.isEmpty {
+                let sorted = s.dnsLatencies.sorted()
+                func pct(_ p: Double) -> Double { FlowFacts.ms(sorted[min(sorted.count - 1, Int((Double(sorted.count - 1) * p).rounded()))]) }
+                latency = RTT(p50: pct(0.5), p95: pct(0.95), samples: sorted.count)
+            }
+            dns = DNS(queries: s.dnsQueries, answered: s.dnsAnswered,
+                      answerRatePercent: (Double(s.dnsAnswered) / Double(s.dnsQueries) * 10_000).rounded() / 100, latencyMs: latency)
+        }
         if s.tlsHandshakes > 0 {
             tls = TLS(handshakes: s.tlsHandshakes, completed: s.tlsCompleted, failed: s.tlsFailed, versions: s.tlsVersions,
                       serverNames: s.tlsNames.sorted())

@@ -21,6 +21,8 @@ public struct Thresholds: Sendable, Codable, Equatable {
     public var stallSeconds = 2.0
     /// A ServerHello this long after the ClientHello is tls.handshake.slow.
     public var tlsSlowSeconds = 1.0
+    /// A DNS answer this long after the first query is dns.slow.
+    public var dnsSlowSeconds = 1.0
     /// Detailed findings kept per (kind, server address); the rest are counted.
     public var maxFindingsPerGroup = 20
     /// Flows listed in the report (the first ones); the rest are counted in limits.

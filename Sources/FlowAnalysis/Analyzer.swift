@@ -33,6 +33,10 @@ public struct Analyzer {
     /// IP datagrams that arrived in fragments, completed or not (ip.fragmented, ip.fragments.*).
     public private(set) var fragments: FragmentTracker
     public var onFragmented: (FragmentedDatagram) -> Void = { _ in }
+    /// DNS transactions and ARP requests (dns.*, arp.*).
+    public private(set) var names = NameLinkTracker()
+    public var onDNS: (DNSTransaction) -> Void = { _ in }
+    public var onARP: (ARPRecord) -> Void = { _ in }
     /// The latest packet time seen: the capture's "now" for timeouts.
     public private(set) var now: Int64 = 0
     var nextSweep: Int64 = .min
@@ -73,6 +77,19 @@ public struct Analyzer {
     }
 
     mutating func transport(_ p: DecodedPacket, time: Int64) {
+        if let a = p.arp { names.arp(a, time: time, frame: frameNumber) }
+        // DNS on port 53 either way: over UDP the datagram, over TCP a first message after its length.
+        if let src = p.sourceAddress, let dst = p.destinationAddress, let data = p.payload, !data.isEmpty {
+            let sink = onDNS
+            if let u = p.udp, u.sourcePort == 53 || u.destinationPort == 53 {
+                _ = names.dns(data, src: src, sport: u.sourcePort, dst: dst, dport: u.destinationPort, overTCP: false,
+                              time: time, frame: frameNumber, emit: sink)
+            } else if let t = p.tcp, t.sourcePort == 53 || t.destinationPort == 53, data.count > 14,
+                      Int(data.u16(0)) <= data.count - 2 {
+                _ = names.dns(data.slice(2, 2 + Int(data.u16(0))), src: src, sport: t.sourcePort, dst: dst,
+                              dport: t.destinationPort, overTCP: true, time: time, frame: frameNumber, emit: sink)
+            }
+        }
         if let t = p.tcp, let src = p.sourceAddress, let dst = p.destinationAddress {
             tcp(p, t, src, dst, time)
         } else if let u = p.udp, let src = p.sourceAddress, let dst = p.destinationAddress {
@@ -133,6 +150,8 @@ public struct Analyzer {
         halfOpen.reset()
         let fragmentSink = onFragmented
         fragments.finish(fragmentSink)
+        let dnsSink = onDNS, arpSink = onARP
+        names.finish(dns: dnsSink, arp: arpSink)
     }
 
     mutating func sweep() {

@@ -60,6 +60,8 @@ public enum LiveAnalysis {
                                 onFinished: { flow, now in diagnosis.value.flowEnded(flow, asOf: now) },
                                 onHalfOpenFinished: { attempt, now in diagnosis.value.halfOpenEnded(attempt, asOf: now) })
         analyzer.onFragmented = { diagnosis.value.fragmented($0) }
+        analyzer.onDNS = { diagnosis.value.dnsTransaction($0) }
+        analyzer.onARP = { diagnosis.value.arpRecord($0) }
         let link = cap.linkType
         let started = Date()
         var lastTick = started

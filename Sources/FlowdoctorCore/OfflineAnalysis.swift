@@ -46,6 +46,8 @@ public enum OfflineAnalysis {
                                 onFinished: { flow, now in diagnosis.value.flowEnded(flow, asOf: now) },
                                 onHalfOpenFinished: { attempt, now in diagnosis.value.halfOpenEnded(attempt, asOf: now) })
         analyzer.onFragmented = { diagnosis.value.fragmented($0) }
+        analyzer.onDNS = { diagnosis.value.dnsTransaction($0) }
+        analyzer.onARP = { diagnosis.value.arpRecord($0) }
         var summaries: [CaptureFile] = []
         var readBytes: UInt64 = 0
         let totalBytes: UInt64 = options.progress == nil ? 0 : paths.reduce(0) { sum, p in

@@ -85,3 +85,46 @@ public struct DNSHeader: Sendable {
     @inlinable public var additionalCount: Int { Int(bytes.u16(10)) }
     @inlinable public var body: WireBytes { bytes.dropFirst(Self.length) }
 }
+
+extension DNSHeader {
+    /// The first question's name (dotted, lower case, into `name`), type and class. Compression
+    /// pointers are followed only backwards and at most 16 times, and names stop at 255 bytes, so
+    /// a hostile message can neither loop nor grow without bound.
+    @inlinable public func firstQuestion(into name: inout InlineArray<256, UInt8>, count: inout Int) throws(DecodeError)
+        -> (type: UInt16, qclass: UInt16) {
+        let m = bytes
+        count = 0
+        guard questionCount > 0 else { throw .malformed(.dns, .zeroLength) }
+        var o = DNSHeader.length
+        var end = -1          // where the question continues after the first pointer
+        var jumps = 0
+        while true {
+            guard o < m.count else { throw .truncated(.dns, needed: o + 1, have: m.count) }
+            let len = Int(m.u8(o))
+            if len == 0 { o += 1; break }
+            if len & 0xC0 == 0xC0 {
+                guard o + 1 < m.count else { throw .truncated(.dns, needed: o + 2, have: m.count) }
+                let target = (len & 0x3F) << 8 | Int(m.u8(o + 1))
+                // Backwards only, and not forever: loops and forward chains are malformed.
+                guard target < o, jumps < 16 else { throw .malformed(.dns, .badLength) }
+                jumps += 1
+                if end < 0 { end = o + 2 }
+                o = target
+                continue
+            }
+            guard len & 0xC0 == 0 else { throw .malformed(.dns, .badLength) }
+            guard count + len + 1 <= 255 else { throw .malformed(.dns, .recordTooLong) }
+            guard o + 1 + len <= m.count else { throw .truncated(.dns, needed: o + 1 + len, have: m.count) }
+            if count > 0 { name[count] = 0x2E; count += 1 }
+            for i in 0..<len {
+                let c = m.u8(o + 1 + i)
+                name[count] = (c >= 0x41 && c <= 0x5A) ? c | 0x20 : c
+                count += 1
+            }
+            o += 1 + len
+        }
+        let after = end >= 0 ? end : o
+        guard after + 4 <= m.count else { throw .truncated(.dns, needed: after + 4, have: m.count) }
+        return (m.u16(after), m.u16(after + 2))
+    }
+}

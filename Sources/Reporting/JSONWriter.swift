@@ -206,6 +206,15 @@ extension JSONWriter {
         field("attempts", s.attempts)
         field("clients", s.clients)
         field("dataSegments", s.dataSegments)
+        if let d = s.dns {
+            key("dns"); beginObject()
+            field("answerRatePercent", d.answerRatePercent); field("answered", d.answered)
+            if let l = d.latencyMs {
+                key("latencyMs"); beginObject(); field("p50", l.p50); field("p95", l.p95); field("samples", l.samples); endObject()
+            }
+            field("queries", d.queries)
+            endObject()
+        }
         field("endpoint", s.endpoint)
         field("established", s.established)
         field("failed", counts: s.failed)
@@ -293,6 +302,7 @@ extension JSONWriter {
         field("synFloodMinHalfOpen", t.synFloodMinHalfOpen)
         field("synFloodMinSources", t.synFloodMinSources); field("synTimeoutSeconds", t.synTimeoutSeconds)
         field("tlsSlowSeconds", t.tlsSlowSeconds)
+        field("dnsSlowSeconds", t.dnsSlowSeconds)
         field("zeroWindowMinAdvertisements", t.zeroWindowMinAdvertisements)
         field("zeroWindowMinSeconds", t.zeroWindowMinSeconds)
         endObject()
