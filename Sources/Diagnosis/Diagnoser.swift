@@ -162,6 +162,7 @@ public struct Diagnoser: Sendable {
         let key = ServiceKey(proto: t.overTCP ? .tcp : .udp, address: t.server, port: t.serverPort)
         if let i = serviceIndex[key] {
             serviceStats[i].dnsQueries += 1
+            if t.truncatedAnswer { serviceStats[i].dnsTruncated += 1 }
             if t.answered {
                 serviceStats[i].dnsAnswered += 1
                 if serviceStats[i].dnsLatencies.count < ServiceStats.maxSamples { serviceStats[i].dnsLatencies.append(t.answerTime &- t.firstTime) }
@@ -169,6 +170,28 @@ public struct Diagnoser: Sendable {
         }
         guard let k = names.kind(t), countInGroup(k, server: t.server) < thresholds.maxFindingsPerGroup else { return }
         findings.append(names.finding(t))
+    }
+
+    /// A connection that failed just after the same client's DNS lookup failed is told with that
+    /// lookup first: the name may be the real problem (a stale or wrong answer from elsewhere).
+    static func correlateDNS(_ findings: inout [Finding]) {
+        let dnsFailures = findings.filter { $0.kind == .dnsError || $0.kind == .dnsUnanswered }
+        guard !dnsFailures.isEmpty else { return }
+        let window: Int64 = 30_000_000_000
+        for i in findings.indices {
+            let f = findings[i]
+            guard f.kind.rawValue.hasPrefix("tcp.handshake.") || f.kind == .tlsAlert || f.kind == .tlsAborted,
+                  let client = f.flow?.client?.ip else { continue }
+            let before = dnsFailures.filter { d in
+                d.flow?.client?.ip == client && d.firstTime <= f.firstTime && f.firstTime &- d.firstTime <= window
+            }
+            guard let d = before.last else { continue }
+            let name = d.evidence["qname"].flatMap { v -> String? in if case .string(let s) = v { s } else { nil } } ?? "?"
+            let what = d.kind == .dnsUnanswered ? "went unanswered" : "failed (\(d.evidence["rcode"].flatMap { v -> String? in if case .string(let s) = v { s } else { nil } } ?? "error"))"
+            findings[i].summary = "After this client's DNS lookup of \(name) \(what): " + f.summary
+            findings[i].evidence["precededByDNS"] = .object(["qname": .string(name), "kind": .string(d.kind.rawValue),
+                                                             "secondsBefore": .double(FlowFacts.ms(f.firstTime &- d.firstTime) / 1000)])
+        }
     }
 
     /// One address asked for on the link (arp.*).
@@ -322,6 +345,7 @@ public struct Diagnoser: Sendable {
         }
         let frag = fragments.findings(maxSets: fragmentSetCap, cap: thresholds.maxFindingsPerGroup)
         out += frag.findings
+        Self.correlateDNS(&out)
         // Findings counted but not kept, by kind: what each (kind, server) group had over the cap.
         var groups = perGroup
         if let lg = lastGroup { groups[lg] = lastGroupCount }
@@ -360,7 +384,7 @@ struct ServiceStats: Sendable {
     var tlsNames = Set<String>()
     static let maxNames = 32
     /// DNS questions to this server, those answered, and how long answers took.
-    var dnsQueries = 0, dnsAnswered = 0
+    var dnsQueries = 0, dnsAnswered = 0, dnsTruncated = 0
     var dnsLatencies: [Int64] = []
     static let maxSamples = 4096
     static let maxClients = 4096
@@ -418,6 +442,8 @@ public struct ServiceSummary: Codable, Sendable {
         public var answered: Int
         public var answerRatePercent: Double
         public var latencyMs: RTT?
+        /// Answers with TC set: too big for UDP (the client should have retried over TCP).
+        public var truncatedAnswers: Int
     }
 
     /// TLS to this service: handshakes completed and failed, versions in use, names asked for.
@@ -456,7 +482,8 @@ public struct ServiceSummary: Codable, Sendable {
                 latency = RTT(p50: pct(0.5), p95: pct(0.95), samples: sorted.count)
             }
             dns = DNS(queries: s.dnsQueries, answered: s.dnsAnswered,
-                      answerRatePercent: (Double(s.dnsAnswered) / Double(s.dnsQueries) * 10_000).rounded() / 100, latencyMs: latency)
+                      answerRatePercent: (Double(s.dnsAnswered) / Double(s.dnsQueries) * 10_000).rounded() / 100, latencyMs: latency,
+                      truncatedAnswers: s.dnsTruncated)
         }
         if s.tlsHandshakes > 0 {
             tls = TLS(handshakes: s.tlsHandshakes, completed: s.tlsCompleted, failed: s.tlsFailed, versions: s.tlsVersions,

@@ -81,6 +81,8 @@ public struct Analyzer {
         // DNS on port 53 either way: over UDP the datagram, over TCP a first message after its length.
         if let src = p.sourceAddress, let dst = p.destinationAddress, let data = p.payload, !data.isEmpty {
             let sink = onDNS
+            let malformedBefore = names.malformedDNS
+            defer { if names.malformedDNS != malformedBefore { stats.record(.malformed(.dns, .badLength), frame: frameNumber) } }
             if let u = p.udp, u.sourcePort == 53 || u.destinationPort == 53 {
                 _ = names.dns(data, src: src, sport: u.sourcePort, dst: dst, dport: u.destinationPort, overTCP: false,
                               time: time, frame: frameNumber, emit: sink)

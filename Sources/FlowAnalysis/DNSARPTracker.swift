@@ -64,7 +64,12 @@ public struct NameLinkTracker: Sendable {
         guard let h = try? DNSHeader(message), h.opcode == 0 else { return false }
         var name = InlineArray<256, UInt8>(repeating: 0)
         var count = 0
-        guard let q = try? h.firstQuestion(into: &name, count: &count) else { malformedDNS &+= 1; return false }
+        let q: (type: UInt16, qclass: UInt16)
+        do throws(DecodeError) { q = try h.firstQuestion(into: &name, count: &count) } catch {
+            // A message cut by the capture cannot be judged; a loop or a bad label is the sender's.
+            if case .malformed = error { malformedDNS &+= 1 }
+            return false
+        }
         let bytes = (0..<count).map { name[$0] }
         if !h.isResponse {
             let key = DNSKey(client: src, server: dst, qtype: q.type, name: bytes)

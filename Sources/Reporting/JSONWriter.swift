@@ -213,6 +213,7 @@ extension JSONWriter {
                 key("latencyMs"); beginObject(); field("p50", l.p50); field("p95", l.p95); field("samples", l.samples); endObject()
             }
             field("queries", d.queries)
+            field("truncatedAnswers", d.truncatedAnswers)
             endObject()
         }
         field("endpoint", s.endpoint)
