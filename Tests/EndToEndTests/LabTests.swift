@@ -39,15 +39,8 @@ struct LabTests {
             let r = try OfflineAnalysis.run(paths: [out + "/\(name).pcap"])
             #expect(r.findings.contains { $0.kind == kind && $0.flow?.server.port == port }, "\(name): \(r.findings.map(\.kind.rawValue))")
         }
-        let ns = Process()
-        ns.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        ns.arguments = ["ip", "netns", "list"]
-        let pipe = Pipe()
-        ns.standardOutput = pipe
-        try ns.run()
-        let listed = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        ns.waitUntilExit()
-        #expect(!listed.contains("fdlab-"), "namespaces left behind: \(listed)")
+        let left = try namespacesLeft("fdlab-")
+        #expect(left.isEmpty, "namespaces left behind: \(left)")
         try? FileManager.default.removeItem(atPath: out)
         try? FileManager.default.removeItem(atPath: out + ".log")
     }

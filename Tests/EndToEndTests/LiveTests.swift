@@ -42,15 +42,8 @@ struct LiveTests {
         for f in offline.findings { #expect(final.contains(f.kind.rawValue), "\(f.kind.rawValue) missing from the live report") }
         #expect(FileManager.default.fileExists(atPath: out + "/evidence.pcap"))
         // Nothing left behind.
-        let ns = Process()
-        ns.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        ns.arguments = ["ip", "netns", "list"]
-        let pipe = Pipe()
-        ns.standardOutput = pipe
-        try ns.run()
-        let listed = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        ns.waitUntilExit()
-        #expect(!listed.contains("fdlive-"), "namespaces left behind: \(listed)")
+        let left = try namespacesLeft("fdlive-")
+        #expect(left.isEmpty, "namespaces left behind: \(left)")
         try? FileManager.default.removeItem(atPath: out)
         try? FileManager.default.removeItem(atPath: out + ".log")
     }

@@ -39,3 +39,16 @@ func runFlowdoctor(_ args: [String], environment: [String: String] = [:]) throws
     p.waitUntilExit()
     return RunResult(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
 }
+
+/// Network namespaces whose names contain `prefix` (a test's leftovers, if any).
+func namespacesLeft(_ prefix: String) throws -> String {
+    let ns = Process()
+    ns.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    ns.arguments = ["ip", "netns", "list"]
+    let pipe = Pipe()
+    ns.standardOutput = pipe
+    try ns.run()
+    let listed = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    ns.waitUntilExit()
+    return listed.split(separator: "\n").filter { $0.contains(prefix) }.joined(separator: "\n")
+}
