@@ -89,6 +89,8 @@ public struct NameLinkDetector: Sendable {
 
     /// ICMP errors about a flow that no handshake finding already explains.
     public func icmpKind(_ f: Flow, explained: Bool) -> FindingKind? {
+        // Packets seen again with a lower TTL: a loop, whether or not a router said so.
+        if f.client.loopedPackets &+ f.server.loopedPackets >= 2 { return .icmpTTLExceeded }
         guard let e = f.icmp, !explained else { return nil }
         if e.v6 {
             if e.type == 1 { return .icmpUnreachable }
@@ -101,7 +103,15 @@ public struct NameLinkDetector: Sendable {
     }
 
     public func icmpFinding(_ k: FindingKind, _ f: Flow) -> Finding {
-        let e = f.icmp!
+        let looped = f.client.loopedPackets &+ f.server.loopedPackets
+        guard let e = f.icmp else {
+            let who = f.client.loopedPackets >= f.server.loopedPackets ? FlowFacts.client(f) : FlowFacts.server(f)
+            return Finding(kind: k, severity: .error,
+                           summary: "\(looped) packets from \(who) passed the capture point again with a lower TTL: a routing loop carries them round until their TTL runs out",
+                           frames: [], firstTime: f.firstTime, lastTime: f.lastTime,
+                           evidence: ["loopedPackets": .int(Int64(looped)), "ttlMin": .int(Int64(min(f.client.ttlMin, f.server.ttlMin)))],
+                           causes: k.info.causes, checks: k.info.checks, filter: FlowFacts.filter(f), flow: FlowFacts.ref(f))
+        }
         let name = FlowFacts.icmpName(v6: e.v6, type: e.type, code: e.code)
         let sender = e.aboutClientPacket ? FlowFacts.client(f) : FlowFacts.server(f)
         let peer = e.aboutClientPacket ? FlowFacts.server(f) : FlowFacts.client(f)
@@ -110,9 +120,11 @@ public struct NameLinkDetector: Sendable {
         if f.icmpCount > 1 { summary += " (\(f.icmpCount) times)" }
         if k == .icmpUnreachable && !e.v6 && e.code == 3 && f.key.proto == .udp { summary += ": nothing listens on that port (the service is down)" }
         if k == .icmpTTLExceeded { summary += ": the packets ran out of hops (a routing loop, or a path longer than their TTL)" }
+        var ev: [String: EvidenceValue] = ["icmpType": .int(Int64(e.type)), "icmpCode": .int(Int64(e.code)), "icmpName": .string(name),
+                                           "reporter": .string(e.reporter.description), "count": .int(Int64(f.icmpCount))]
+        if looped > 0 { ev["loopedPackets"] = .int(Int64(looped)) }
         return Finding(kind: k, severity: .error, summary: summary, frames: [e.frame], firstTime: f.firstTime, lastTime: f.lastTime,
-                       evidence: ["icmpType": .int(Int64(e.type)), "icmpCode": .int(Int64(e.code)), "icmpName": .string(name),
-                                  "reporter": .string(e.reporter.description), "count": .int(Int64(f.icmpCount))],
+                       evidence: ev,
                        causes: k.info.causes, checks: k.info.checks,
                        filter: FlowFacts.filter(f), flow: FlowFacts.ref(f))
     }

@@ -182,7 +182,10 @@ public struct Analyzer {
         if slot == nil, let h = halfOpen.find(key) {
             let attempt = halfOpen.slots[Int(h)]
             if isSYN, fromLow == attempt.clientIsLow, t.sequence == attempt.isn {
-                // A retry of the attempt, or the capture's copy of the last SYN.
+                // A retry of the attempt, or the capture's copy of the last SYN (with a lower TTL: a loop).
+                let ttl = p.hopLimit ?? 0
+                if ttl < (attempt.lastTTL == 0 ? attempt.ttl : attempt.lastTTL) { halfOpen.slots[Int(h)].loopedSYNs &+= 1 }
+                halfOpen.slots[Int(h)].lastTTL = ttl
                 if time &- attempt.syns.lastTime < Flow.synCopyWindow { halfOpen.slots[Int(h)].duplicateSYNs &+= 1 }
                 else { halfOpen.slots[Int(h)].syns.add(frame: frameNumber, time: time) }
                 return

@@ -105,6 +105,11 @@ public struct TCPPeer: Sendable {
     public var ackLostSegments: UInt32 = 0
     public var windowFull: UInt32 = 0
     public var keepAlives: UInt32 = 0
+    /// Packets seen again at the capture point with the same IP ID and a lower TTL: a routing
+    /// loop carrying them past it more than once.
+    public var loopedPackets: UInt32 = 0
+    var lastTTL: UInt8 = 0
+    var lastSegmentTTL: UInt8 = 0
     /// flowdoctor's own, byte-accurate loss analysis of this side's data (LossAnalysis.swift).
     public var loss = LossState()
     /// This side's packet sizes against the path (PathMTU.swift).

@@ -13,10 +13,15 @@ extension Flow {
             let p = fromClient ? client : server
             if !p.syns.isEmpty, p.isn == seq, time &- p.syns.lastTime < Self.synCopyWindow {
                 duplicateSYNs &+= 1
+                // The same SYN back with a lower TTL went round a loop past the capture point.
+                if ttl < p.lastTTL {
+                    if fromClient { client.loopedPackets &+= 1 } else { server.loopedPackets &+= 1 }
+                }
+                if fromClient { client.lastTTL = ttl } else { server.lastTTL = ttl }
                 lastTime = max(lastTime, time)
                 // Wireshark still classifies the copy (a retransmission, or out of order).
                 wiresharkAnalysis(fromClient: fromClient, flags: flags, seq: seq, ack: ack, window: window, seglen: payload, time: time,
-                          ipID: ipID, windowScale: options.windowScale)
+                          ipID: ipID, windowScale: options.windowScale, ttl: ttl)
                 return
             }
         }
@@ -38,7 +43,7 @@ extension Flow {
         trackPathMTU(fromClient: fromClient, flags: flags, seq: seq, ack: ack, payload: payload, ipLength: ipLength, df: df,
                      retransmission: resent, time: time, frame: frame)
         wiresharkAnalysis(fromClient: fromClient, flags: flags, seq: seq, ack: ack, window: window, seglen: payload, time: time,
-                          ipID: ipID, windowScale: options.windowScale)
+                          ipID: ipID, windowScale: options.windowScale, ttl: ttl)
         // Zero-window probes into a closed window: one byte of new data (Wireshark's rule), or
         // Linux's empty segment one below the next sequence number.
         if payload <= 1, !isRST, !isSYN {
@@ -97,13 +102,13 @@ extension Flow {
     }
 
     mutating func wiresharkAnalysis(fromClient: Bool, flags: TCPFlags, seq: SeqNum, ack: SeqNum, window: UInt16,
-                                    seglen: Int, time: Int64, ipID: UInt16?, windowScale: UInt8?) {
+                                    seglen: Int, time: Int64, ipID: UInt16?, windowScale: UInt8?, ttl: UInt8) {
         if fromClient {
             TCPPeer.wiresharkAnalysis(&client, &server, flags: flags, seq: seq, ack: ack, window: window, seglen: seglen,
-                                      time: time, irtt: initialRTT, ipID: ipID, windowScale: windowScale)
+                                      time: time, irtt: initialRTT, ipID: ipID, windowScale: windowScale, ttl: ttl)
         } else {
             TCPPeer.wiresharkAnalysis(&server, &client, flags: flags, seq: seq, ack: ack, window: window, seglen: seglen,
-                                      time: time, irtt: initialRTT, ipID: ipID, windowScale: windowScale)
+                                      time: time, irtt: initialRTT, ipID: ipID, windowScale: windowScale, ttl: ttl)
         }
     }
 
@@ -194,7 +199,8 @@ extension TCPPeer {
     /// sender's state (`fwd`) and the receiver's (`rev`, which "ACKed unseen segment" updates).
     /// Counts what tshark's tcp.analysis.* filters would match, so flows can be checked against it.
     static func wiresharkAnalysis(_ fwd: inout TCPPeer, _ rev: inout TCPPeer, flags: TCPFlags, seq: SeqNum, ack: SeqNum,
-                                  window: UInt16, seglen: Int, time: Int64, irtt: Int64, ipID: UInt16?, windowScale: UInt8?) {
+                                  window: UInt16, seglen: Int, time: Int64, irtt: Int64, ipID: UInt16?, windowScale: UInt8?,
+                                  ttl: UInt8) {
         let syn = flags.contains(.syn), fin = flags.contains(.fin), rst = flags.contains(.rst), hasACK = flags.contains(.ack)
         let control = syn || fin || rst
         if syn {
@@ -252,8 +258,12 @@ extension TCPPeer {
             }
         }
         if seglen > 0 && fwd.retransmissions != retransmissionsBefore {
-            if let id = ipID, fwd.lastSegmentSeq == seq, Int(fwd.lastSegmentLength) == seglen, fwd.lastSegmentIPID == id,
-               time &- fwd.lastSegmentTime < 2_000_000 {
+            let same = ipID.map { fwd.lastSegmentSeq == seq && Int(fwd.lastSegmentLength) == seglen && fwd.lastSegmentIPID == $0 } ?? false
+            if same && ttl < fwd.lastSegmentTTL && time &- fwd.lastSegmentTime < 500_000_000 {
+                // The same packet back with a lower TTL: a routing loop past the capture point.
+                fwd.loopedPackets &+= 1
+                fwd.captureCopies &+= 1
+            } else if same && time &- fwd.lastSegmentTime < 2_000_000 {
                 fwd.captureCopies &+= 1
             } else {
                 fwd.dataRetransmissions &+= 1
@@ -265,6 +275,7 @@ extension TCPPeer {
             fwd.lastSegmentLength = UInt16(truncatingIfNeeded: seglen)
             fwd.lastSegmentIPID = ipID ?? 0
             fwd.lastSegmentTime = time
+            fwd.lastSegmentTTL = ttl
         }
         // Remember nextseq (a zero-window probe never advances it), then the ACK and window.
         let end = seq + seglen + (syn || fin ? 1 : 0)
@@ -300,6 +311,7 @@ extension TCPPeer {
         packets &+= 1
         payloadBytes &+= UInt64(payload)
         if !isRST { fingerprint(ttl: ttl, ipID: isSYN ? nil : ipID, mac: mac) }
+        lastTTL = ttl
         if isSYN {
             if syns.isEmpty {
                 isn = seq

@@ -15,6 +15,9 @@ public struct HalfOpen: TableEntry {
     public var ipID: UInt16?
     public var mac: MACAddress?
     public var duplicateSYNs: UInt32 = 0
+    /// The SYN seen again with a lower TTL (a loop), and the TTL last seen.
+    public var loopedSYNs: UInt32 = 0
+    public var lastTTL: UInt8 = 0
 
     public var firstFrame: UInt64 { syns.firstFrame }
     public var lastTime: Int64 { syns.lastTime }
@@ -35,6 +38,7 @@ public struct HalfOpen: TableEntry {
         f.lastTime = syns.lastTime
         f.lastFrame = syns.lastFrame
         f.duplicateSYNs = duplicateSYNs
+        f.client.loopedPackets = loopedSYNs
         // Every resent SYN and every copy is a retransmission to Wireshark.
         f.client.retransmissions = (syns.count &- 1) &+ duplicateSYNs
         f.client.wsNextSeqTime = syns.lastTime

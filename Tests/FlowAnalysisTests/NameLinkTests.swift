@@ -107,6 +107,17 @@ import Testing
         #expect(f.evidence["precededByDNS"] != nil)
     }
 
+    @Test("the same packets seen again with a lower TTL: a routing loop, without any ICMP") func loop() throws {
+        var s = Scenario()
+        // A SYN going round a loop past the capture point: TTL 60, 58, 56…
+        for ttl: UInt8 in [60, 58, 56, 54] {
+            s.add(B.tcp(s.client, s.cport, s.server, s.sport, flags: [.syn], seq: s.cisn, ttl: ttl))
+        }
+        let r = try s.analyze()
+        let f = try #require(r.only(.icmpTTLExceeded).first)
+        #expect(f.evidence["loopedPackets"] == .int(3))
+    }
+
     @Test("ICMP time exceeded about a flow's packets: a routing loop or a path too long") func ttlExceeded() throws {
         var s = Scenario()
         let datagram = B.udp(s.client, 40000, s.server, 33434, payload: Array(repeating: 0, count: 20), ttl: 1)
