@@ -4,7 +4,7 @@ public enum DetectorCatalog {
     public static let implemented: Set<FindingKind> = [
         .handshakeUnanswered, .handshakeRefused, .handshakeUnreachable, .handshakeIncomplete, .handshakeSlow,
         .handshakeInvalid, .synFlood, .resetAbort, .resetMiddlebox, .resetAfterIdle, .resetAfterClose, .zeroWindow, .retransmissions, .stall, .captureDuplicates, .outOfOrder,
-        .captureGap, .fragNeeded, .fragNeededIgnored, .blackhole, .mssExceeded, .captureOffload,
+        .captureGap, .captureDropped, .fragNeeded, .fragNeededIgnored, .blackhole, .mssExceeded, .captureOffload,
         .ipFragmented, .fragmentsIncomplete, .fragmentsOverlap, .fragmentsAnomaly,
         .tlsAlert, .tlsAborted, .tlsSlow, .tlsVersionDeprecated, .certificateExpired, .certificateNotYetValid,
         .certificateNameMismatch, .certificateSelfSigned, .certificateChainIncomplete,

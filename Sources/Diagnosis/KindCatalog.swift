@@ -623,10 +623,11 @@ public enum KindCatalog {
                     artefacts of the capture rather than network faults. It is known for live captures only.
                     """,
                 detection: """
-                    During and at the end of a live capture flowdoctor reads pcap_stats: ps_drop (the capture \
+                    At the end of a live capture flowdoctor reads pcap_stats: ps_drop (the kernel's capture \
                     buffer was full) and ps_ifdrop (dropped by the interface or driver). Any non-zero count is \
-                    reported with both numbers and their share of the packets received. Drops caused by \
-                    flowdoctor itself being too slow show as ps_drop.
+                    reported with both numbers and the packets received; it is an error from 1% of them. Drops \
+                    caused by flowdoctor itself being too slow show as ps_drop (`Scripts/bench` checks for them \
+                    on a saturated link).
                     """,
                 causes: [
                     "the capture buffer is too small for the traffic bursts",
