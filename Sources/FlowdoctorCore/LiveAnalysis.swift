@@ -102,13 +102,16 @@ public enum LiveAnalysis {
             }
             // Decided flows only: closed ones, and attempts unanswered for the SYN timeout.
             let synTimeout = Int64(t.synTimeoutSeconds * 1e9)
+            // Tested in place: only the decided flows are copied out.
             for s in analyzer.flows.liveSlots {
-                let f = analyzer.flows.slots[Int(s)]
-                if f.isClosed || (!f.handshakeCompleted && nowNs &- f.lastTime >= synTimeout) { consider(f) }
+                let i = Int(s)
+                if analyzer.flows.slots[i].isClosed
+                    || (!analyzer.flows.slots[i].handshakeCompleted && nowNs &- analyzer.flows.slots[i].lastTime >= synTimeout) {
+                    consider(analyzer.flows.slots[i])
+                }
             }
-            for s in analyzer.halfOpen.liveSlots {
-                let h = analyzer.halfOpen.slots[Int(s)]
-                if nowNs &- h.syns.lastTime >= synTimeout { consider(h.flow()) }
+            for s in analyzer.halfOpen.liveSlots where nowNs &- analyzer.halfOpen.slots[Int(s)].syns.lastTime >= synTimeout {
+                consider(analyzer.halfOpen.slots[Int(s)].flow())
             }
         }
         let packets = analyzer.frameNumber

@@ -65,11 +65,8 @@ import Testing
                 f.kind.rawValue == e.kind && (e.serverPort == nil || f.flow?.server.port == e.serverPort)
             }
             let what = "\(e.kind) on port \(e.serverPort.map(String.init) ?? "-")"
-            if let kind = FindingKind(rawValue: e.kind), DetectorCatalog.implemented.contains(kind) {
-                #expect(found, "\(what) missing; got \(r.findings.map { "\($0.kind.rawValue):\($0.flow?.server.port ?? -1)" })")
-            } else {
-                withKnownIssue("the detector for \(e.kind) is not built yet") { #expect(found, "\(what)") }
-            }
+            #expect(FindingKind(rawValue: e.kind).map { DetectorCatalog.implemented.contains($0) } == true, "\(e.kind) has no detector")
+            #expect(found, "\(what) missing; got \(r.findings.map { "\($0.kind.rawValue):\($0.flow?.server.port ?? -1)" })")
         }
         for port in c.expected.cleanPorts {
             let bad = r.findings.filter { $0.flow?.server.port == port && $0.severity >= .warning }

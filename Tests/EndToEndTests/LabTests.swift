@@ -17,23 +17,9 @@ struct LabTests {
     @Test("remakes scenarios from scratch and cleans up", .timeLimit(.minutes(3)))
     func remake() throws {
         let out = NSTemporaryDirectory() + "flowdoctor-lab-\(getpid())"
-        let p = Process()
-        // The test process blocks most signals on its threads and a spawned child inherits that
-        // mask, which would leave the lab's `timeout` and its kills of tcpdump without effect:
-        // start it through a shim that clears the mask.
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", "-c", "import os, signal, sys; signal.pthread_sigmask(signal.SIG_SETMASK, []); os.execvp(sys.argv[1], sys.argv[1:])",
-                       "bash", repositoryRoot.appendingPathComponent("Scripts/lab").path, "-o", out, "(refused|syn-dropped|rst-forged-by-router)"]
-        // Its progress goes to a file: a pipe nobody reads would fill up and stall the lab.
-        FileManager.default.createFile(atPath: out + ".log", contents: nil)
-        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: out + ".log"))
-        p.standardOutput = log
-        p.standardError = log
-        p.standardInput = FileHandle.nullDevice
-        try p.run()
-        p.waitUntilExit()
-        try log.close()
-        #expect(p.terminationStatus == 0, "lab log: \((try? String(contentsOfFile: out + ".log", encoding: .utf8)) ?? "")")
+        let run = try runScript(["bash", repositoryRoot.appendingPathComponent("Scripts/lab").path, "-o", out,
+                                 "(refused|syn-dropped|rst-forged-by-router)"], log: out + ".log")
+        #expect(run.status == 0, "lab log: \(run.log)")
         for (name, kind, port) in [("refused-client", FindingKind.handshakeRefused, 8006), ("syn-dropped-client", .handshakeUnanswered, 8003),
                                    ("rst-forged-by-router-client", .resetMiddlebox, 8015)] {
             let r = try OfflineAnalysis.run(paths: [out + "/\(name).pcap"])

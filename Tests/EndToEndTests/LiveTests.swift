@@ -9,22 +9,10 @@ struct LiveTests {
     @Test("findings stream while capturing; SIGINT ends it with the report; root is dropped", .timeLimit(.minutes(2)))
     func live() throws {
         let out = NSTemporaryDirectory() + "flowdoctor-live-\(getpid())"
-        let p = Process()
-        // Children inherit the test process's blocked signals: clear the mask, or SIGINT is lost.
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", "-c", "import os, signal, sys; signal.pthread_sigmask(signal.SIG_SETMASK, []); os.execvp(sys.argv[1], sys.argv[1:])",
-                       "bash", repositoryRoot.appendingPathComponent("Scripts/live-check").path, flowdoctorBinary.path, out]
-        FileManager.default.createFile(atPath: out + ".log", contents: nil)
-        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: out + ".log"))
-        p.standardOutput = log
-        p.standardError = log
-        p.standardInput = FileHandle.nullDevice
-        try p.run()
-        p.waitUntilExit()
-        try log.close()
+        let run = try runScript(["bash", repositoryRoot.appendingPathComponent("Scripts/live-check").path, flowdoctorBinary.path, out],
+                                log: out + ".log")
         func read(_ name: String) -> String { (try? String(contentsOfFile: out + "/" + name, encoding: .utf8)) ?? "" }
-        let logText = (try? String(contentsOfFile: out + ".log", encoding: .utf8)) ?? ""
-        #expect(p.terminationStatus == 0, "live-check: \(logText)")
+        #expect(run.status == 0, "live-check: \(run.log)")
         #expect(read("status").trimmingCharacters(in: .whitespacesAndNewlines) == "0", "exit status; stderr: \(read("live.err"))")
         // Streamed before the stop: the findings, and no final report yet.
         let streamed = read("streamed.txt")

@@ -52,3 +52,23 @@ func namespacesLeft(_ prefix: String) throws -> String {
     ns.waitUntilExit()
     return listed.split(separator: "\n").filter { $0.contains(prefix) }.joined(separator: "\n")
 }
+
+/// Runs a script as a child with an unblocked signal mask (the test process blocks signals on its
+/// threads and a child inherits that, which would leave its timeouts and kills without effect),
+/// its output in `log`. Returns the exit status and what it wrote.
+func runScript(_ arguments: [String], log: String) throws -> (status: Int32, log: String) {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    p.arguments = ["python3", "-c", "import os, signal, sys; signal.pthread_sigmask(signal.SIG_SETMASK, []); os.execvp(sys.argv[1], sys.argv[1:])"]
+        + arguments
+    // Output goes to a file: a pipe nobody reads would fill up and stall the script.
+    FileManager.default.createFile(atPath: log, contents: nil)
+    let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+    p.standardOutput = handle
+    p.standardError = handle
+    p.standardInput = FileHandle.nullDevice
+    try p.run()
+    p.waitUntilExit()
+    try handle.close()
+    return (p.terminationStatus, (try? String(contentsOfFile: log, encoding: .utf8)) ?? "")
+}
