@@ -19,6 +19,7 @@ public struct FragmentDetector: Sendable {
         var anomalies = FragmentedDatagram.Anomalies()
         var anomalyDatagrams = 0
         var firstTime: Int64 = .max, lastTime: Int64 = .min
+        var firstFrame: UInt64 = .max
         var frames: [UInt64] = []
         var missingExamples: [String] = []
         var incompleteFrames: [UInt64] = []
@@ -56,6 +57,7 @@ public struct FragmentDetector: Sendable {
         var s = flows[k]!
         s.datagrams += 1
         s.firstTime = min(s.firstTime, d.firstTime); s.lastTime = max(s.lastTime, d.lastTime)
+        s.firstFrame = min(s.firstFrame, d.firstFrame)
         if s.frames.count < 10 { s.frames.append(d.firstFrame) }
         for size in d.firstSizes where !s.sizes.contains(size) && s.sizes.count < 8 { s.sizes.append(size) }
         if d.completed {
@@ -113,7 +115,8 @@ public struct FragmentDetector: Sendable {
     /// incomplete sets out (a flood, or loss on a massive scale).
     public func findings(maxSets: Int, cap: Int) -> (findings: [Finding], suppressed: [FindingKind: Int]) {
         var out: [Finding] = []
-        for k in order {
+        // In the order the flows' first fragments came: the same however the capture was sharded.
+        for k in order.sorted(by: { flows[$0]!.firstFrame < flows[$1]!.firstFrame }) {
             guard let s = flows[k] else { continue }
             let (ref, filter) = Self.ref(k)
             let from = Self.endpoint(k.source, k.sourcePort), to = Self.endpoint(k.destination, k.destinationPort)

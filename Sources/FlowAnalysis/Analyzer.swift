@@ -62,18 +62,77 @@ public struct Analyzer {
         stats.frame(time: time, wireLength: wireLength, captured: bytes.count, matched: matched)
         guard matched else { return }
         if time > now { now = time }
-        let p = Dissector.dissect(bytes, link: link)
+        analyze(Dissector.dissect(bytes, link: link), time: time, link: link)
+        if now >= nextSweep { sweep() }
+    }
+
+    // MARK: sharded analysis (--threads)
+
+    /// The reader's side of a sharded analysis: counts a frame as `process` does, without
+    /// analysing it. Returns true when the capture's clock passed the next sweep: the reader then
+    /// tells every worker to sweep at this frame (`sweep(frame:clock:)`).
+    public mutating func countFrame(wireLength: Int, captured: Int, time: Int64, matched: Bool) -> Bool {
+        frameNumber &+= 1
+        stats.frame(time: time, wireLength: wireLength, captured: captured, matched: matched)
+        guard matched else { return false }
+        if time > now { now = time }
+        guard now >= nextSweep else { return false }
+        nextSweep = now &+ Self.sweepInterval
+        return true
+    }
+
+    /// A worker's side: one packet numbered and decoded by the reader, with the capture's clock
+    /// (the latest time across every shard) at that packet, so timeouts fire as they would in one
+    /// analyzer.
+    public mutating func process(decoded p: DecodedPacket, frame: UInt64, clock: Int64, time: Int64, link: LinkType) {
+        frameNumber = frame
+        now = clock
+        analyze(p, time: time, link: link)
+    }
+
+    /// A worker's sweep, at the frame after which the reader's clock passed the sweep interval.
+    public mutating func sweep(frame: UInt64, clock: Int64) {
+        frameNumber = frame
+        now = clock
+        sweep()
+    }
+
+    /// A worker's end of capture, at the clock of the whole capture.
+    public mutating func finish(clock: Int64) {
+        now = clock
+        finish()
+    }
+
+    /// The worker that owns a packet when flows are sharded: a symmetric hash of its host pair
+    /// (of the quoted packet for an ICMP error), so a flow, its fragments, the ICMP errors about it
+    /// and its DNS all land on one worker. ARP and other non-IP frames hash to 0.
+    public static func shardHash(_ p: DecodedPacket) -> UInt64 {
+        var a: IPAddress, b: IPAddress
+        if p.fragment == nil, let q = p.icmpv4?.quoted ?? p.icmpv6?.quoted {
+            a = q.source; b = q.destination
+        } else if let s = p.sourceAddress, let d = p.destinationAddress {
+            a = s; b = d
+        } else {
+            return 0
+        }
+        if b < a { swap(&a, &b) }
+        var h = a.high &* 0x9E37_79B9_7F4A_7C15 ^ a.low
+        h = (h ^ (h >> 29)) &* 0xBF58_476D_1CE4_E5B9 ^ b.high
+        h = (h ^ (h >> 32)) &* 0x94D0_49BB_1331_11EB ^ b.low
+        return (h ^ (h >> 31)) &* 0x9E37_79B9_7F4A_7C15
+    }
+
+    /// Per-packet analysis after the frame is counted and decoded.
+    mutating func analyze(_ p: DecodedPacket, time: Int64, link: LinkType) {
         account(p, link: link)
         if fragments.count > 0 { let sink = onFragmented; fragments.expire(now: now, sink) }
         // A fragment (not IPv6's atomic kind) goes to the tracker; its transport is analysed
         // once the whole datagram is there.
         if let fr = p.fragment, !(p.ipv6 != nil && fr.isAtomic) {
             fragment(p, fr, time: time)
-            if now >= nextSweep { sweep() }
             return
         }
         transport(p, time: time)
-        if now >= nextSweep { sweep() }
     }
 
     mutating func transport(_ p: DecodedPacket, time: Int64) {
@@ -156,20 +215,26 @@ public struct Analyzer {
         names.finish(dns: dnsSink, arp: arpSink)
     }
 
+    /// Finalises idle flows: open ones after `idleTimeout`, closed or never-established ones and
+    /// SYN-only attempts after `shortTimeout`; handed over in the order they began, whatever
+    /// table they sit in (the same order however flows are sharded).
     mutating func sweep() {
         nextSweep = now &+ Self.sweepInterval
         let long = now &- config.idleTimeout, short = now &- config.shortTimeout
-        let sink = onFinished, halfSink = onHalfOpenFinished, at = now
-        flows.expire(idleBefore: long) { sink($0, at) }
-        halfOpen.expire(idleBefore: short) { halfSink($0, at) }
-        // Closed and never-established flows go sooner; scan only when there are many.
-        if flows.count > 4096 {
-            var gone: [Int32] = []
-            for (i, f) in flows.slots.enumerated() where flows.live[i] && f.lastTime < short && (f.isClosed || !f.handshakeCompleted) {
-                gone.append(Int32(i))
-            }
-            for s in gone { sink(flows.slots[Int(s)], at); flows.discard(s) }
+        var due: [DueEntry] = []
+        flows.dueSlots(full: true, into: &due) { f in
+            f.lastTime < long || (f.lastTime < short && (f.isClosed || !f.handshakeCompleted))
         }
+        halfOpen.dueSlots(full: false, into: &due) { $0.lastTime < short }
+        guard !due.isEmpty else { return }
+        due.sort { $0.firstFrame < $1.firstFrame }
+        let sink = onFinished, halfSink = onHalfOpenFinished, at = now
+        for d in due {
+            if d.full { sink(flows.slots[Int(d.slot)], at); flows.discard(d.slot) }
+            else { halfSink(halfOpen.slots[Int(d.slot)], at); halfOpen.discard(d.slot) }
+        }
+        flows.tidyRing()
+        halfOpen.tidyRing()
     }
 
     // MARK: TCP

@@ -91,6 +91,15 @@ public struct CaptureStats: Sendable {
         }
     }
 
+    /// Adds the per-packet counters of a worker that analysed a share of the frames (sharded
+    /// analysis): the frame counters stay the reader's; example frames stay the lowest.
+    public mutating func merge(analysisOf w: CaptureStats) {
+        for i in protocols.indices { protocols[i] &+= w.protocols[i] }
+        for i in malformed.indices { malformed[i] &+= w.malformed[i] }
+        for i in truncated.indices { truncated[i] &+= w.truncated[i] }
+        malformedFrames = ContiguousArray((malformedFrames + w.malformedFrames).sorted().prefix(Self.maximumExampleFrames))
+    }
+
     /// Non-zero malformed counters as (layer, reason, count), in a fixed order.
     public var malformedCounters: [(layer: DecodeError.Layer, reason: DecodeError.Reason, count: UInt64)] {
         var out: [(DecodeError.Layer, DecodeError.Reason, UInt64)] = []

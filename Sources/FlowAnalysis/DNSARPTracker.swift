@@ -133,7 +133,7 @@ public struct NameLinkTracker: Sendable {
             emitARP(r)
         }
         // Addresses claimed by two MACs that nobody asked for are conflicts too.
-        for (ip, macs) in claims where macs.count > 1 && arp[ip] == nil {
+        for (ip, macs) in claims.sorted(by: { $0.key < $1.key }) where macs.count > 1 && arp[ip] == nil {
             emitARP(ARPRecord(target: ip, requester: ip, firstFrame: 0, firstTime: 0, lastTime: 0, macs: macs))
         }
         dns = [:]; dnsOrder = []; pending = [:]; arp = [:]; arpOrder = []; claims = [:]

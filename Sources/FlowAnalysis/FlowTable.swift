@@ -11,6 +11,14 @@ extension Flow: TableEntry {}
 
 public typealias FlowTable = SlotTable<Flow>
 
+/// An entry due for finalisation: which table, which slot, and its first frame, the order in
+/// which entries are handed over (the same whatever the sharding of flows over workers).
+struct DueEntry {
+    var firstFrame: UInt64
+    var full: Bool
+    var slot: Int32
+}
+
 /// Entries in one array, an open-addressing index over them, and a free list (gopacket's
 /// StreamPool shape). Bounded: at `capacity` the oldest-inserted live entry is finalised to make
 /// room. The index is keyed by the key's precomputed symmetric hash: Swift's Dictionary spent
@@ -117,13 +125,16 @@ public struct SlotTable<Entry: TableEntry>: Sendable {
         }
     }
 
-    /// Finalises every flow whose last packet is older than `before`, oldest first, and
-    /// forgets ring entries of removed flows as it goes.
-    public mutating func expire(idleBefore before: Int64, _ body: (Entry) -> Void) {
-        var expired: [Int32] = []
-        for (i, f) in slots.enumerated() where live[i] && f.lastTime < before { expired.append(Int32(i)) }
-        expired.sort { slots[Int($0)].firstFrame < slots[Int($1)].firstFrame }
-        for s in expired { body(remove(s)) }
+    /// The live slots whose entry is `due`, with each entry's first frame (for ordering).
+    func dueSlots(full: Bool, into out: inout [DueEntry], _ due: (Entry) -> Bool) {
+        for i in slots.indices where live[i] && due(slots[i]) {
+            out.append(DueEntry(firstFrame: slots[i].firstFrame, full: full, slot: Int32(i)))
+        }
+    }
+
+    /// After many removals: forgets ring entries of removed flows, so the ring stays
+    /// proportional to live flows.
+    mutating func tidyRing() {
         if ring.count > 2 * max(index.count, 1024) {
             ring = ContiguousArray(ring[ringHead...].filter { current($0) != nil })
             ringHead = 0

@@ -15,6 +15,9 @@ public enum OfflineAnalysis {
         public var analyzer: AnalyzerConfig
         /// Called now and then with the share of the input read so far (a progress bar).
         public var progress: (@Sendable (Double) -> Void)?
+        /// Analysis workers: 1 analyses on the calling thread; more shard flows by host pair over
+        /// that many threads, with the reading and decoding on the calling thread.
+        public var threads = 1
         public init(filter: String? = nil, thresholds: Thresholds = Thresholds(), analyzer: AnalyzerConfig = AnalyzerConfig()) {
             self.filter = filter; self.thresholds = thresholds; self.analyzer = analyzer
         }
@@ -38,6 +41,9 @@ public enum OfflineAnalysis {
             case (nil, _?): return false
             default: return a < b
             }
+        }
+        if options.threads > 1 {
+            return try ShardedAnalysis.run(files: order.map { files[$0] }, options: options)
         }
         // The diagnoser lives in a box the analyzer's callback can reach.
         let diagnosis = DiagnosisBox(Diagnoser(thresholds: options.thresholds))
@@ -78,10 +84,15 @@ public enum OfflineAnalysis {
 
     /// The report once the analyzer has finished: shared by offline files and live capture.
     static func report(files: [CaptureFile], options: Options, analyzer: Analyzer, diagnoser: Diagnoser) -> Report {
-        let stats = analyzer.stats
+        report(files: files, options: options, stats: analyzer.stats, peakFlows: analyzer.flows.peak,
+               peakHalfOpen: analyzer.halfOpen.peak, flowsEvicted: analyzer.flowsEvicted, diagnoser: diagnoser)
+    }
+
+    static func report(files: [CaptureFile], options: Options, stats: CaptureStats, peakFlows: Int, peakHalfOpen: Int,
+                       flowsEvicted: UInt64, diagnoser: Diagnoser) -> Report {
         let d = diagnoser.finish()
-        let limits = Limits(maxFlows: options.analyzer.maxFlows, peakFlows: analyzer.flows.peak,
-                            peakHalfOpen: analyzer.halfOpen.peak, flowsEvicted: analyzer.flowsEvicted,
+        let limits = Limits(maxFlows: options.analyzer.maxFlows, peakFlows: peakFlows,
+                            peakHalfOpen: peakHalfOpen, flowsEvicted: flowsEvicted,
                             flows: diagnoser.flowCount, flowsOmittedFromReport: diagnoser.flowsOmitted,
                             servicesOmitted: diagnoser.servicesOmitted)
         return Report(generator: Generator(version: flowdoctorVersion, libpcap: libpcapVersion),

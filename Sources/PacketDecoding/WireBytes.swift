@@ -66,6 +66,17 @@ extension WireBytes {
         try unsafe bytes.withUnsafeBytes { raw in try body(unsafe WireBytes(raw)) }
     }
 
+    /// Runs `body` over a view of a contiguous array's bytes (a batch of packets handed to a
+    /// worker thread).
+    public static func with<R>(_ bytes: ContiguousArray<UInt8>, _ body: (WireBytes) throws -> R) rethrows -> R {
+        try unsafe bytes.withUnsafeBytes { raw in try body(unsafe WireBytes(raw)) }
+    }
+
+    /// Appends the bytes to `array` (no allocation while the array has the capacity).
+    public func append(to array: inout ContiguousArray<UInt8>) {
+        unsafe array.append(contentsOf: raw)
+    }
+
     /// Runs `body` over a view of an array's bytes (tests, builders, cold paths).
     public static func with<R>(_ bytes: [UInt8], _ body: (WireBytes) throws -> R) rethrows -> R {
         try unsafe bytes.withUnsafeBytes { raw in try body(unsafe WireBytes(raw)) }

@@ -76,7 +76,11 @@ struct Analyze: ParsableCommand {
     @Option(help: "Flows held at once; past it the oldest are finalised early (reported in limits).")
     var maxFlows: Int?
 
+    @Option(help: "Analysis threads: flows are sharded by host pair over this many workers (each with maxFlows / N), read and decoded on one more; the report is the same as with 1.")
+    var threads: Int = 1
+
     func validate() throws {
+        if threads < 1 || threads > 64 { throw ValidationError("--threads must be between 1 and 64") }
         guard !files.isEmpty else { throw ValidationError("give at least one capture file") }
         if let s = synTimeout, !(s > 0) { throw ValidationError("--syn-timeout must be above 0") }
         if let s = idleReset, !(s > 0) { throw ValidationError("--idle-reset must be above 0") }
@@ -88,6 +92,7 @@ struct Analyze: ParsableCommand {
         if let s = synTimeout { options.thresholds.synTimeoutSeconds = s }
         if let s = idleReset { options.thresholds.idleResetSeconds = s }
         if let m = maxFlows { options.analyzer.maxFlows = m }
+        options.threads = threads
         let progress = Progress.onTerminal()
         if let p = progress { options.progress = { @Sendable fraction in p.show(fraction) } }
         var report = try OfflineAnalysis.run(paths: files, options: options)

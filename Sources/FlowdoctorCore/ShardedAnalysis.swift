@@ -1,0 +1,324 @@
+import Diagnosis
+import FlowAnalysis
+import Foundation
+import PacketCapture
+import PacketDecoding
+import Reporting
+
+/// `analyze --threads N`: the calling thread reads, numbers and decodes every frame, and hands it
+/// to the worker that owns its host pair (`Analyzer.shardHash`); each worker runs its own
+/// analyzer and flow table. What the workers finalise is merged back into one diagnoser in the
+/// order one analyzer would have produced it, so the report is the same as with one thread
+/// (bar `limits.peakFlows`/`peakHalfOpen`, the sum of the workers' peaks, and evictions when a
+/// table fills: each worker holds `maxFlows / N`).
+enum ShardedAnalysis {
+    /// Packets and bytes a batch holds before it is handed over.
+    static let batchPackets = 2048
+    static let batchBytes = 1 << 20
+    /// Every so many frames, all batches are handed over and finished events merged, so that
+    /// memory stays bounded when one worker gets little traffic.
+    static let syncFrames: UInt64 = 1 << 16
+
+    static func run(files: [OfflineFile], options: OfflineAnalysis.Options) throws(CaptureError) -> Report {
+        let n = options.threads
+        var config = options.analyzer
+        config.maxFlows = (config.maxFlows + n - 1) / n
+        config.fragments.maxDatagrams = max((config.fragments.maxDatagrams + n - 1) / n, 1)
+        let workers = (0..<n).map { _ in Worker(config: config) }
+        for w in workers { w.start() }
+
+        var diagnoser = Diagnoser(thresholds: options.thresholds)
+        diagnoser.fragmentSetCap = options.analyzer.fragments.maxDatagrams
+        // The reader's analyzer only numbers frames, keeps the frame counters and the clock.
+        var reader = Analyzer(config: options.analyzer)
+        var batches = workers.map { $0.freshBatch() }
+        var summaries: [CaptureFile] = []
+        var sinceSync: UInt64 = 0
+        var readBytes: UInt64 = 0
+        let totalBytes: UInt64 = options.progress == nil ? 0 : files.reduce(0) { sum, f in
+            sum + ((try? FileManager.default.attributesOfItem(atPath: f.path)[.size] as? UInt64) ?? 0)
+        }
+
+        func handOver(_ i: Int, upTo frame: UInt64) {
+            batches[i].upTo = frame
+            workers[i].inbox.put(batches[i])
+            batches[i] = workers[i].freshBatch()
+        }
+        func sync(upTo frame: UInt64) {
+            for i in workers.indices { handOver(i, upTo: frame) }
+            merge(workers, into: &diagnoser, final: false)
+        }
+
+        for f in files {
+            let before = reader.frameNumber
+            let link = f.linkType
+            let end = f.forEach { rec, matched in
+                let sweep = reader.countFrame(wireLength: rec.wireLength, captured: rec.bytes.count, time: rec.time, matched: matched)
+                let frame = reader.frameNumber
+                if matched {
+                    let p = Dissector.dissect(rec.bytes, link: link)
+                    let h = Analyzer.shardHash(p)
+                    let i = h == 0 ? 0 : Int(h % UInt64(n))
+                    batches[i].add(rec.bytes, frame: frame, clock: reader.now, time: rec.time, link: link)
+                    // This frame's sweep, if any, goes in the next batch: only earlier frames are done.
+                    if batches[i].isFull { handOver(i, upTo: frame &- 1) }
+                }
+                if sweep { for i in batches.indices { batches[i].addSweep(frame: frame, clock: reader.now) } }
+                sinceSync &+= 1
+                if sinceSync >= syncFrames {
+                    sinceSync = 0
+                    sync(upTo: frame)
+                }
+                if let progress = options.progress {
+                    readBytes &+= UInt64(rec.bytes.count) &+ 16
+                    if frame & 0xFFFF == 0 { progress(Double(readBytes) / Double(max(totalBytes, 1))) }
+                }
+            }
+            var readError: String?
+            if case .truncated(let m) = end { readError = m }
+            summaries.append(CaptureFile(path: f.path, format: f.format.rawValue, linkType: link.name,
+                                         linkTypeNumber: Int(link.rawValue), snapshotLength: f.snapshotLength,
+                                         packets: reader.frameNumber - before, truncated: readError != nil,
+                                         readError: readError))
+        }
+        for i in workers.indices {
+            batches[i].finishClock = reader.now
+            handOver(i, upTo: .max)
+        }
+        for w in workers { w.done.wait() }
+        merge(workers, into: &diagnoser, final: true)
+
+        var stats = reader.stats
+        var peakFlows = 0, peakHalfOpen = 0
+        var evicted: UInt64 = 0
+        for w in workers {
+            stats.merge(analysisOf: w.analyzer.stats)
+            peakFlows += w.analyzer.flows.peak
+            peakHalfOpen += w.analyzer.halfOpen.peak
+            evicted &+= w.analyzer.flowsEvicted
+        }
+        return OfflineAnalysis.report(files: summaries, options: options, stats: stats, peakFlows: peakFlows,
+                                      peakHalfOpen: peakHalfOpen, flowsEvicted: evicted, diagnoser: diagnoser)
+    }
+
+    /// Feeds the diagnoser every event all workers are past (all of them at the end), in the
+    /// order of their tags.
+    static func merge(_ workers: [Worker], into d: inout Diagnoser, final: Bool) {
+        let mark = final ? UInt64.max : workers.map { $0.progress() }.min() ?? 0
+        var ready: [(EventTag, AnalysisEvent)] = []
+        for w in workers { ready += w.take(upTo: mark) }
+        ready.sort { $0.0 < $1.0 }
+        for (_, e) in ready {
+            switch e {
+            case .flow(let f, let now): d.flowEnded(f, asOf: now)
+            case .halfOpen(let h, let now): d.halfOpenEnded(h, asOf: now)
+            case .fragmented(let x): d.fragmented(x)
+            case .dns(let t): d.dnsTransaction(t)
+            case .arp(let r): d.arpRecord(r)
+            }
+        }
+    }
+}
+
+/// What a worker's analyzer finalised, for the diagnoser.
+enum AnalysisEvent {
+    case flow(Flow, Int64)
+    case halfOpen(HalfOpen, Int64)
+    case fragmented(FragmentedDatagram)
+    case dns(DNSTransaction)
+    case arp(ARPRecord)
+}
+
+/// Where an event falls in one analyzer's order: while a frame was processed (in the order
+/// emitted: one worker has that frame), in the sweep after a frame (by the flow's first frame, as
+/// `Analyzer.sweep` orders them), or at the end (flows by first frame, then fragment sets least
+/// recently touched first, then DNS by first query, then ARP).
+struct EventTag: Comparable {
+    var frame: UInt64
+    var phase: UInt8
+    var part: UInt8
+    var order: UInt64
+    static func < (a: Self, b: Self) -> Bool {
+        (a.frame, a.phase, a.part, a.order) < (b.frame, b.phase, b.part, b.order)
+    }
+}
+
+/// Packets for one worker: their bytes back to back in one buffer, reused from batch to batch.
+final class PacketBatch: @unchecked Sendable {
+    struct Item {
+        var frame: UInt64
+        var clock: Int64
+        var time: Int64
+        var offset: Int32
+        var length: Int32
+        var link: Int32
+        var isSweep: Bool
+    }
+    var bytes = ContiguousArray<UInt8>()
+    var items = ContiguousArray<Item>()
+    /// Every frame up to this one has been handed to the worker once this batch is done.
+    var upTo: UInt64 = 0
+    /// Set on the last batch: the capture's clock at its end.
+    var finishClock: Int64?
+
+    init() {
+        bytes.reserveCapacity(ShardedAnalysis.batchBytes + 65_536)
+        items.reserveCapacity(ShardedAnalysis.batchPackets + 64)
+    }
+
+    var isFull: Bool { items.count >= ShardedAnalysis.batchPackets || bytes.count >= ShardedAnalysis.batchBytes }
+
+    func add(_ b: WireBytes, frame: UInt64, clock: Int64, time: Int64, link: LinkType) {
+        let offset = bytes.count
+        b.append(to: &bytes)
+        items.append(Item(frame: frame, clock: clock, time: time, offset: Int32(offset), length: Int32(b.count),
+                          link: link.rawValue, isSweep: false))
+    }
+
+    func addSweep(frame: UInt64, clock: Int64) {
+        items.append(Item(frame: frame, clock: clock, time: clock, offset: 0, length: 0, link: 0, isSweep: true))
+    }
+
+    func reset() {
+        bytes.removeAll(keepingCapacity: true)
+        items.removeAll(keepingCapacity: true)
+        upTo = 0
+        finishClock = nil
+    }
+}
+
+/// A blocking queue for handing batches between threads (a few per worker in flight).
+final class BatchQueue: @unchecked Sendable {
+    private let cond = NSCondition()
+    private var items: [PacketBatch] = []
+    private let capacity: Int
+    init(capacity: Int) { self.capacity = capacity }
+
+    func put(_ b: PacketBatch) {
+        cond.lock()
+        while items.count >= capacity { cond.wait() }
+        items.append(b)
+        cond.broadcast()
+        cond.unlock()
+    }
+
+    func take() -> PacketBatch {
+        cond.lock()
+        while items.isEmpty { cond.wait() }
+        let b = items.removeFirst()
+        cond.broadcast()
+        cond.unlock()
+        return b
+    }
+
+    /// Puts a batch back unless the queue is full (spare batches beyond a few are dropped).
+    func offer(_ b: PacketBatch) {
+        cond.lock()
+        if items.count < capacity { items.append(b); cond.broadcast() }
+        cond.unlock()
+    }
+
+    func tryTake() -> PacketBatch? {
+        cond.lock()
+        defer { cond.unlock() }
+        guard !items.isEmpty else { return nil }
+        cond.broadcast()
+        return items.removeFirst()
+    }
+}
+
+/// One analysis thread: its own analyzer and flow table, fed batches, handing back tagged events.
+final class Worker: @unchecked Sendable {
+    let inbox = BatchQueue(capacity: 4)
+    private let spare = BatchQueue(capacity: 8)
+    let done = DispatchSemaphore(value: 0)
+    var analyzer: Analyzer
+    private let lock = NSLock()
+    private var outbox: [(EventTag, AnalysisEvent)] = []
+    private var finishedUpTo: UInt64 = 0
+    // Touched by the worker thread only.
+    private var pending: [(EventTag, AnalysisEvent)] = []
+    private var frame: UInt64 = 0
+    private var phase: UInt8 = 0
+    private var seq: UInt64 = 0
+
+    init(config: AnalyzerConfig) {
+        analyzer = Analyzer(config: config)
+        analyzer.onFinished = { [unowned self] f, now in
+            emit(.flow(f, now), part: 0, key: f.firstFrame)
+        }
+        analyzer.onHalfOpenFinished = { [unowned self] h, now in
+            emit(.halfOpen(h, now), part: 0, key: h.firstFrame)
+        }
+        analyzer.onFragmented = { [unowned self] d in emit(.fragmented(d), part: 1, key: d.lastFrame) }
+        analyzer.onDNS = { [unowned self] t in emit(.dns(t), part: 2, key: t.firstFrame) }
+        analyzer.onARP = { [unowned self] r in emit(.arp(r), part: 3, key: 0) }
+    }
+
+    private func emit(_ e: AnalysisEvent, part: UInt8, key: UInt64) {
+        seq &+= 1
+        let tag: EventTag
+        switch phase {
+        case 0: tag = EventTag(frame: frame, phase: 0, part: 0, order: seq)
+        case 1: tag = EventTag(frame: frame, phase: 1, part: 0, order: key)
+        default: tag = EventTag(frame: .max, phase: 2, part: part, order: part == 3 ? seq : key)
+        }
+        pending.append((tag, e))
+    }
+
+    func freshBatch() -> PacketBatch { spare.tryTake() ?? PacketBatch() }
+
+    func start() {
+        let t = Thread { [self] in self.loop() }
+        t.stackSize = 8 << 20
+        t.start()
+    }
+
+    private func loop() {
+        while true {
+            let b = inbox.take()
+            WireBytes.with(b.bytes) { all in
+                for it in b.items {
+                    frame = it.frame
+                    if it.isSweep {
+                        phase = 1
+                        analyzer.sweep(frame: it.frame, clock: it.clock)
+                    } else {
+                        phase = 0
+                        let link = LinkType(rawValue: it.link)
+                        let p = Dissector.dissect(all.slice(Int(it.offset), Int(it.offset) + Int(it.length)), link: link)
+                        analyzer.process(decoded: p, frame: it.frame, clock: it.clock, time: it.time, link: link)
+                    }
+                }
+            }
+            let last = b.finishClock
+            if let clock = last {
+                phase = 2
+                analyzer.finish(clock: clock)
+            }
+            lock.lock()
+            outbox += pending
+            finishedUpTo = b.upTo
+            lock.unlock()
+            pending.removeAll(keepingCapacity: true)
+            b.reset()
+            if last != nil { done.signal(); return }
+            spare.offer(b)
+        }
+    }
+
+    /// Every frame up to this one is fully processed (and its events are in the outbox).
+    func progress() -> UInt64 {
+        lock.lock(); defer { lock.unlock() }
+        return finishedUpTo
+    }
+
+    /// The events tagged at or before `mark`, in the order emitted.
+    func take(upTo mark: UInt64) -> [(EventTag, AnalysisEvent)] {
+        lock.lock(); defer { lock.unlock() }
+        let n = outbox.firstIndex { $0.0.frame > mark } ?? outbox.count
+        let out = Array(outbox[..<n])
+        outbox.removeFirst(n)
+        return out
+    }
+}
