@@ -107,19 +107,62 @@ public struct Analyzer {
     /// (of the quoted packet for an ICMP error), so a flow, its fragments, the ICMP errors about it
     /// and its DNS all land on one worker. ARP and other non-IP frames hash to 0.
     public static func shardHash(_ p: DecodedPacket) -> UInt64 {
-        var a: IPAddress, b: IPAddress
-        if p.fragment == nil, let q = p.icmpv4?.quoted ?? p.icmpv6?.quoted {
-            a = q.source; b = q.destination
-        } else if let s = p.sourceAddress, let d = p.destinationAddress {
-            a = s; b = d
-        } else {
-            return 0
+        if p.fragment == nil, let q = p.icmpv4?.quoted ?? p.icmpv6?.quoted { return pairHash(q.source, q.destination) }
+        guard let s = p.sourceAddress, let d = p.destinationAddress else { return 0 }
+        return pairHash(s, d)
+    }
+
+    /// `shardHash` straight from the bytes for the common case — Ethernet (with VLAN tags) or raw
+    /// IP carrying unfragmented TCP or UDP (not VXLAN) — and nil for anything else, which needs
+    /// the full decode. Both give the same hash wherever this one answers.
+    public static func quickShardHash(_ b: WireBytes, link: LinkType) -> UInt64? {
+        var o = 0
+        var type: UInt16
+        switch link {
+        case .ethernet:
+            guard b.count >= 14 else { return nil }
+            type = b.u16(12); o = 14
+            var tags = 0
+            while type == 0x8100 || type == 0x88A8 || type == 0x9100 {
+                tags += 1
+                guard tags <= Dissector.maximumVLANDepth, b.count >= o &+ 4 else { return nil }
+                type = b.u16(o &+ 2); o &+= 4
+            }
+        case .rawLinux, .rawOpenBSD, .rawLinktype:
+            guard b.count >= 1 else { return nil }
+            type = b.u8(0) >> 4 == 4 ? 0x0800 : 0x86DD
+        default:
+            return nil
         }
+        let proto: UInt8, transport: Int
+        let a: IPAddress, z: IPAddress
+        if type == 0x0800 {
+            guard b.count >= o &+ 20, b.u8(o) >> 4 == 4 else { return nil }
+            let ihl = Int(b.u8(o) & 0x0F) &* 4
+            guard ihl >= 20, b.u16(o &+ 6) & 0x3FFF == 0 else { return nil }      // MF or an offset: a fragment
+            proto = b.u8(o &+ 9); transport = o &+ ihl
+            a = b.ipv4Address(o &+ 12); z = b.ipv4Address(o &+ 16)
+        } else if type == 0x86DD {
+            guard b.count >= o &+ 40, b.u8(o) >> 4 == 6 else { return nil }
+            proto = b.u8(o &+ 6); transport = o &+ 40
+            a = b.ipv6Address(o &+ 8); z = b.ipv6Address(o &+ 24)
+        } else {
+            return nil
+        }
+        guard proto == 6 || proto == 17, b.count >= transport &+ 4 else { return nil }
+        if proto == 17 && b.u16(transport &+ 2) == VXLANHeader.udpPort { return nil }
+        return pairHash(a, z)
+    }
+
+    @inline(__always)
+    static func pairHash(_ x: IPAddress, _ y: IPAddress) -> UInt64 {
+        var a = x, b = y
         if b < a { swap(&a, &b) }
         var h = a.high &* 0x9E37_79B9_7F4A_7C15 ^ a.low
         h = (h ^ (h >> 29)) &* 0xBF58_476D_1CE4_E5B9 ^ b.high
         h = (h ^ (h >> 32)) &* 0x94D0_49BB_1331_11EB ^ b.low
-        return (h ^ (h >> 31)) &* 0x9E37_79B9_7F4A_7C15
+        h = (h ^ (h >> 31)) &* 0x9E37_79B9_7F4A_7C15
+        return h == 0 ? 1 : h                                    // never 0: 0 is "no address"
     }
 
     /// Per-packet analysis after the frame is counted and decoded.

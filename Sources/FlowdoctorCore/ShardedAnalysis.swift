@@ -6,14 +6,14 @@ import PacketDecoding
 import Reporting
 
 /// `analyze --threads N`: the calling thread reads, numbers and decodes every frame, and hands it
-/// to the worker that owns its host pair (`Analyzer.shardHash`); each worker runs its own
+/// to the worker that owns its host pair (`Analyzer.shardHash`, from the bytes where it can); each worker runs its own
 /// analyzer and flow table. What the workers finalise is merged back into one diagnoser in the
 /// order one analyzer would have produced it, so the report is the same as with one thread
 /// (bar `limits.peakFlows`/`peakHalfOpen`, the sum of the workers' peaks, and evictions when a
 /// table fills: each worker holds `maxFlows / N`).
 enum ShardedAnalysis {
     /// Packets and bytes a batch holds before it is handed over.
-    static let batchPackets = 2048
+    static let batchPackets = 1024
     static let batchBytes = 1 << 20
     /// Every so many frames, all batches are handed over and finished events merged, so that
     /// memory stays bounded when one worker gets little traffic.
@@ -56,11 +56,17 @@ enum ShardedAnalysis {
                 let sweep = reader.countFrame(wireLength: rec.wireLength, captured: rec.bytes.count, time: rec.time, matched: matched)
                 let frame = reader.frameNumber
                 if matched {
-                    let p = Dissector.dissect(rec.bytes, link: link)
-                    let h = Analyzer.shardHash(p)
+                    let h = Analyzer.quickShardHash(rec.bytes, link: link)
+                        ?? Analyzer.shardHash(Dissector.dissect(rec.bytes, link: link))
                     let i = h == 0 ? 0 : Int(h % UInt64(n))
-                    batches[i].add(rec.bytes, frame: frame, clock: reader.now, time: rec.time, link: link)
-                    // This frame's sweep, if any, goes in the next batch: only earlier frames are done.
+                    // The packet is copied into the batch and decoded there: the worker gets views
+                    // into the copy. This frame's sweep, if any, goes after it: only earlier
+                    // frames are done when a batch is handed over here.
+                    if !batches[i].add(rec.bytes, frame: frame, clock: reader.now, time: rec.time, link: link) {
+                        handOver(i, upTo: frame &- 1)
+                        _ = batches[i].add(rec.bytes.prefix(ShardedAnalysis.batchBytes), frame: frame, clock: reader.now,
+                                           time: rec.time, link: link)
+                    }
                     if batches[i].isFull { handOver(i, upTo: frame &- 1) }
                 }
                 if sweep { for i in batches.indices { batches[i].addSweep(frame: frame, clock: reader.now) } }
@@ -143,45 +149,43 @@ struct EventTag: Comparable {
     }
 }
 
-/// Packets for one worker: their bytes back to back in one buffer, reused from batch to batch.
+/// Packets for one worker, decoded by the reader: their bytes back to back in an arena, the
+/// decoded views pointing into it; arena and items are reused from batch to batch.
 final class PacketBatch: @unchecked Sendable {
     struct Item {
+        var packet: DecodedPacket
         var frame: UInt64
         var clock: Int64
         var time: Int64
-        var offset: Int32
-        var length: Int32
         var link: Int32
         var isSweep: Bool
     }
-    var bytes = ContiguousArray<UInt8>()
+    let arena = PacketArena(capacity: ShardedAnalysis.batchBytes)
     var items = ContiguousArray<Item>()
     /// Every frame up to this one has been handed to the worker once this batch is done.
     var upTo: UInt64 = 0
     /// Set on the last batch: the capture's clock at its end.
     var finishClock: Int64?
 
-    init() {
-        bytes.reserveCapacity(ShardedAnalysis.batchBytes + 65_536)
-        items.reserveCapacity(ShardedAnalysis.batchPackets + 64)
-    }
+    init() { items.reserveCapacity(ShardedAnalysis.batchPackets + 64) }
 
-    var isFull: Bool { items.count >= ShardedAnalysis.batchPackets || bytes.count >= ShardedAnalysis.batchBytes }
+    var isFull: Bool { items.count >= ShardedAnalysis.batchPackets }
 
-    func add(_ b: WireBytes, frame: UInt64, clock: Int64, time: Int64, link: LinkType) {
-        let offset = bytes.count
-        b.append(to: &bytes)
-        items.append(Item(frame: frame, clock: clock, time: time, offset: Int32(offset), length: Int32(b.count),
+    /// False when the arena has no room for the packet.
+    func add(_ b: WireBytes, frame: UInt64, clock: Int64, time: Int64, link: LinkType) -> Bool {
+        guard let copy = arena.append(b) else { return false }
+        items.append(Item(packet: Dissector.dissect(copy, link: link), frame: frame, clock: clock, time: time,
                           link: link.rawValue, isSweep: false))
+        return true
     }
 
     func addSweep(frame: UInt64, clock: Int64) {
-        items.append(Item(frame: frame, clock: clock, time: clock, offset: 0, length: 0, link: 0, isSweep: true))
+        items.append(Item(packet: DecodedPacket(), frame: frame, clock: clock, time: clock, link: 0, isSweep: true))
     }
 
     func reset() {
-        bytes.removeAll(keepingCapacity: true)
         items.removeAll(keepingCapacity: true)
+        arena.reset()
         upTo = 0
         finishClock = nil
     }
@@ -229,8 +233,8 @@ final class BatchQueue: @unchecked Sendable {
 
 /// One analysis thread: its own analyzer and flow table, fed batches, handing back tagged events.
 final class Worker: @unchecked Sendable {
-    let inbox = BatchQueue(capacity: 4)
-    private let spare = BatchQueue(capacity: 8)
+    let inbox = BatchQueue(capacity: 3)
+    private let spare = BatchQueue(capacity: 4)
     let done = DispatchSemaphore(value: 0)
     var analyzer: Analyzer
     private let lock = NSLock()
@@ -277,18 +281,15 @@ final class Worker: @unchecked Sendable {
     private func loop() {
         while true {
             let b = inbox.take()
-            WireBytes.with(b.bytes) { all in
-                for it in b.items {
-                    frame = it.frame
-                    if it.isSweep {
-                        phase = 1
-                        analyzer.sweep(frame: it.frame, clock: it.clock)
-                    } else {
-                        phase = 0
-                        let link = LinkType(rawValue: it.link)
-                        let p = Dissector.dissect(all.slice(Int(it.offset), Int(it.offset) + Int(it.length)), link: link)
-                        analyzer.process(decoded: p, frame: it.frame, clock: it.clock, time: it.time, link: link)
-                    }
+            for i in b.items.indices {
+                frame = b.items[i].frame
+                if b.items[i].isSweep {
+                    phase = 1
+                    analyzer.sweep(frame: frame, clock: b.items[i].clock)
+                } else {
+                    phase = 0
+                    analyzer.process(decoded: b.items[i].packet, frame: frame, clock: b.items[i].clock, time: b.items[i].time,
+                                     link: LinkType(rawValue: b.items[i].link))
                 }
             }
             let last = b.finishClock
