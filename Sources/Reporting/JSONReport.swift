@@ -9,6 +9,14 @@ public enum JSONReport {
         return w.bytes + [0x0a]
     }
 
+    /// One line of live capture's jsonl stream: the finding object with `sensor` and `time` (when it
+    /// was decided, nanoseconds since 1970, written as RFC 3339), ready for a log shipper.
+    public static func line(_ f: Finding, sensor: String, time: Int64) -> [UInt8] {
+        var w = JSONWriter(capacity: 1024, compact: true)
+        w.finding(f, sensor: sensor, time: Timestamps.iso8601(time))
+        return w.bytes + [0x0a]
+    }
+
     /// JSON Lines: one finding object per line, the same objects as in the document.
     public static func lines(_ r: Report) -> [UInt8] {
         var out: [UInt8] = []
