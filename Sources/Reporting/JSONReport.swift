@@ -1,3 +1,5 @@
+import Diagnosis
+
 public enum JSONReport {
     /// One JSON document (`flowdoctor.report/1`), keys in a stable order.
     public static func render(_ r: Report) -> String { String(decoding: bytes(r), as: UTF8.self) }

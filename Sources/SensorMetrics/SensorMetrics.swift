@@ -8,7 +8,7 @@ import Prometheus
 ///
 /// Not thread-safe apart from `registry`: call the other methods from the capture thread only.
 public final class SensorMetrics: @unchecked Sendable {
-    public let registry = PrometheusCollectorRegistry()
+    public let registry: PrometheusCollectorRegistry
     public let sensor: String
     /// Services (server ip:port) with their own label; the rest are counted as `other`.
     public let topServices: Int
@@ -58,6 +58,8 @@ public final class SensorMetrics: @unchecked Sendable {
     public init(sensor: String, version: String, topServices: Int = 20) {
         self.sensor = sensor
         self.topServices = max(topServices, 0)
+        let registry = PrometheusCollectorRegistry()
+        self.registry = registry
         let s = [("sensor", sensor)]
         func counter(_ name: String, _ help: String, _ labels: [(String, String)] = []) -> Counter {
             registry.makeCounter(descriptor: .init(namespace: "flowdoctor", metricName: name, unitName: "total", helpText: help),
@@ -65,7 +67,7 @@ public final class SensorMetrics: @unchecked Sendable {
         }
         registry.makeGauge(descriptor: .init(namespace: "flowdoctor", metricName: "build_info", unitName: "",
                                              helpText: "Always 1: the flowdoctor version this sensor runs."),
-                           labels: s + [("version", version)]).set(1)
+                           labels: s + [("version", version)]).set(to: 1.0)
         packets = counter("packets", "Frames captured (read from libpcap).")
         bytes = counter("bytes", "Bytes of captured frames as they were on the wire.")
         let drops = "Packets libpcap reported dropped: where=kernel (capture buffer full) or interface."
@@ -108,7 +110,7 @@ public final class SensorMetrics: @unchecked Sendable {
         exported.kernel = max(exported.kernel, now.kernel); exported.interface = max(exported.interface, now.interface)
         exported.segments = max(exported.segments, now.segments)
         exported.retransmitted = max(exported.retransmitted, now.retransmitted)
-        activeFlows.set(Int64(a.flows.count + a.halfOpen.count))
+        activeFlows.set(to: Double(a.flows.count + a.halfOpen.count))
     }
 
     /// A flow leaves the analyzer: keep its segment counts, and count its handshake if no tick did.

@@ -187,13 +187,13 @@ struct Capture: ParsableCommand {
     @Flag(help: "Do not put the interface in promiscuous mode.")
     var noPromiscuous = false
 
-    @Option(help: "Kernel capture buffer, in MiB.")
+    @Option(name: .customLong("buffer-mib"), help: "Kernel capture buffer, in MiB.")
     var bufferMiB: Int = 32
 
     @Option(help: "Also write every packet to this pcap, rotated past --rotate-mib.")
     var write: String?
 
-    @Option(help: "Rotate the --write file past this many MiB.")
+    @Option(name: .customLong("rotate-mib"), help: "Rotate the --write file past this many MiB.")
     var rotateMiB: Int = 1024
 
     @Option(help: "At the end, write the packets of the flows with findings here (needs --write).")
@@ -273,7 +273,8 @@ struct Capture: ParsableCommand {
         }
         defer { server?.stop() }
         let stream: (Finding) -> Void = { f in
-            let now = Int64(Date().timeIntervalSince1970 * 1e9)
+            // Microseconds: what the wall clock really resolves.
+            let now = Int64((Date().timeIntervalSince1970 * 1e6).rounded()) * 1000
             if let findingsFile { findingsFile.write(Data(JSONReport.line(f, sensor: sensorName, time: now))) }
             switch format {
             case .jsonl:

@@ -82,7 +82,7 @@ struct SensorMetricsTests {
         #expect(m[#"flowdoctor_handshake_rtt_seconds_sum{sensor="t1",service="10.0.0.2:80"}"#] == 0.002)
         #expect(m[#"flowdoctor_handshake_rtt_seconds_bucket{le="0.0025",sensor="t1",service="10.0.0.2:80"}"#] == 1)
         #expect(m[#"flowdoctor_handshake_rtt_seconds_bucket{le="0.001",sensor="t1",service="10.0.0.2:80"}"#] == 0)
-        #expect(m[#"flowdoctor_findings_total{kind="tcp.handshake.refused",severity="error",sensor="t1"}"#] == 1)
+        #expect(m[#"flowdoctor_findings_total{kind="tcp.handshake.refused",sensor="t1",severity="error"}"#] == 1)
         #expect(m[#"flowdoctor_tcp_data_segments_total{sensor="t1"}"#] == 3)
         #expect(m[#"flowdoctor_tcp_retransmitted_segments_total{sensor="t1"}"#] == 1)
         #expect(m[#"flowdoctor_build_info{sensor="t1",version="0.0.0"}"#] == 1)
@@ -136,7 +136,7 @@ struct SensorMetricsTests {
         let labelled = Set(s.keys.filter { $0.hasPrefix("flowdoctor_handshakes_total") })
         #expect(labelled.count == 3)
         // Findings count by kind and severity regardless of the service labels.
-        #expect(s[#"flowdoctor_findings_total{kind="tcp.handshake.refused",severity="error",sensor="t1"}"#] == 6)
+        #expect(s[#"flowdoctor_findings_total{kind="tcp.handshake.refused",sensor="t1",severity="error"}"#] == 6)
     }
 
     @Test("TLS failures by alert name; an abort without one is alert=none")
