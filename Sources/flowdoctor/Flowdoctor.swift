@@ -323,7 +323,7 @@ struct ListenAddress {
 func hostName() -> String {
     var buf = [CChar](repeating: 0, count: 256)
     guard gethostname(&buf, buf.count - 1) == 0 else { return "flowdoctor" }
-    let name = String(cString: buf)
+    let name = String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     return name.isEmpty ? "flowdoctor" : name
 }
 

@@ -165,6 +165,15 @@ struct MetricsListenerTests {
         #expect(try await fetch("/metrics?x=1").0 == 200)
         #expect(try await fetch("/").0 == 404)
         #expect(try await fetch("/metrics", method: "POST").0 == 405)
+        let (headStatus, headBody, _) = try await fetch("/metrics", method: "HEAD")
+        #expect(headStatus == 200 && headBody.isEmpty)
+        // A head past NIO's 80 KiB limit is refused (or the connection closed), and the listener goes on.
+        var huge = URLRequest(url: URL(string: "http://127.0.0.1:\(server.port)/metrics")!)
+        huge.setValue(String(repeating: "x", count: 100_000), forHTTPHeaderField: "X-Big")
+        if let (_, response) = try? await URLSession.shared.data(for: huge) {
+            #expect((response as! HTTPURLResponse).statusCode >= 400)
+        }
+        #expect(try await fetch("/metrics").0 == 200)
         // Taken ports are an error, not a crash.
         #expect(throws: MetricsServer.ListenError.self) { _ = try MetricsServer(host: "127.0.0.1", port: server.port, registry: metrics.registry) }
     }
