@@ -18,6 +18,9 @@ let package = Package(
         // swift-certificates 1.21.1 so they add no constraint of their own.
         .package(url: "https://github.com/apple/swift-asn1", from: "1.1.0"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"6.0.0"),
+        // capture --metrics-listen: the Prometheus registry and the small HTTP listener serving it.
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // The only C: libpcap through a module map (link "pcap" kept for distros whose .pc is odd).
@@ -41,8 +44,16 @@ let package = Package(
         .target(name: "Reporting", dependencies: ["Diagnosis", "FlowAnalysis", "PacketDecoding"],
                 // The report's JSON Schema lives beside its writer; tests read it by path.
                 exclude: ["flowdoctor.report-1.schema.json"]),
+        // Sensor metrics from live capture (Prometheus text at /metrics over a small NIO HTTP/1 listener).
+        .target(name: "SensorMetrics", dependencies: [
+            "FlowAnalysis", "Diagnosis",
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ]),
         // Glue: capture files -> analyzer -> report. No command-line knowledge.
-        .target(name: "FlowdoctorCore", dependencies: ["PacketCapture", "FlowAnalysis", "Diagnosis", "Reporting"],
+        .target(name: "FlowdoctorCore", dependencies: ["PacketCapture", "FlowAnalysis", "Diagnosis", "Reporting", "SensorMetrics"],
                 swiftSettings: crossModule),
         .executableTarget(name: "flowdoctor", dependencies: [
             "FlowdoctorCore",
@@ -63,9 +74,11 @@ let package = Package(
         .testTarget(name: "PacketCaptureTests",
                     dependencies: ["FlowdoctorCore", "PacketCapture", "FlowAnalysis", "Diagnosis", "Reporting", "TestSupport"]),
         .testTarget(name: "FlowAnalysisTests",
-                    dependencies: ["FlowdoctorCore", "FlowAnalysis", "Diagnosis", "Reporting", "TestSupport", "PacketDecoding"]),
+                    dependencies: ["FlowdoctorCore", "FlowAnalysis", "Diagnosis", "Reporting", "TestSupport", "PacketDecoding",
+                                   "PacketCapture", "SensorMetrics"]),
         .testTarget(name: "EndToEndTests",
-                    dependencies: ["FlowdoctorCore", "PacketCapture", "FlowAnalysis", "Diagnosis", "Reporting", "TestSupport"]),
+                    dependencies: ["FlowdoctorCore", "PacketCapture", "FlowAnalysis", "Diagnosis", "Reporting", "TestSupport",
+                                   "SensorMetrics"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -4,6 +4,7 @@ import Foundation
 import PacketCapture
 import PacketDecoding
 import Reporting
+import SensorMetrics
 
 /// Live capture: the same analysis as `OfflineAnalysis`, fed from an interface, with findings
 /// streamed as soon as a flow's outcome is decided. The final report judges every flow when it
@@ -27,6 +28,8 @@ public enum LiveAnalysis {
         public var tick = 0.5
         /// Told once the interface is open (and root dropped): a line for the user.
         public var announce: (@Sendable (String) -> Void)?
+        /// Updated each tick, per streamed finding and per finalised flow (never per packet).
+        public var metrics: SensorMetrics?
         public init() {}
     }
 
@@ -56,8 +59,12 @@ public enum LiveAnalysis {
 
         let diagnosis = DiagnosisBox(Diagnoser(thresholds: options.analysis.thresholds))
         diagnosis.value.fragmentSetCap = options.analysis.analyzer.fragments.maxDatagrams
+        let metrics = options.metrics
         var analyzer = Analyzer(config: options.analysis.analyzer,
-                                onFinished: { flow, now in diagnosis.value.flowEnded(flow, asOf: now) },
+                                onFinished: { flow, now in
+                                    diagnosis.value.flowEnded(flow, asOf: now)
+                                    metrics?.flowFinished(flow)
+                                },
                                 onHalfOpenFinished: { attempt, now in diagnosis.value.halfOpenEnded(attempt, asOf: now) })
         analyzer.onFragmented = { diagnosis.value.fragmented($0) }
         analyzer.onDNS = { diagnosis.value.dnsTransaction($0) }
@@ -97,6 +104,7 @@ public enum LiveAnalysis {
                     said.insert(s); saidOrder.append(s)
                     // Bounded: the oldest memories go first.
                     if saidOrder.count > 65_536 { said.remove(saidOrder.removeFirst()) }
+                    metrics?.finding(finding)
                     stream(finding)
                 }
             }
@@ -112,6 +120,10 @@ public enum LiveAnalysis {
             }
             for s in analyzer.halfOpen.liveSlots where nowNs &- analyzer.halfOpen.slots[Int(s)].syns.lastTime >= synTimeout {
                 consider(analyzer.halfOpen.slots[Int(s)].flow())
+            }
+            if let metrics {
+                let st = cap.stats()
+                metrics.tick(analyzer, droppedByKernel: st.droppedByKernel, droppedByInterface: st.droppedByInterface)
             }
         }
         let packets = analyzer.frameNumber

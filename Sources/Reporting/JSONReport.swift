@@ -1,3 +1,5 @@
+import Diagnosis
+
 public enum JSONReport {
     /// One JSON document (`flowdoctor.report/1`), keys in a stable order.
     public static func render(_ r: Report) -> String { String(decoding: bytes(r), as: UTF8.self) }
@@ -6,6 +8,14 @@ public enum JSONReport {
     public static func bytes(_ r: Report) -> [UInt8] {
         var w = JSONWriter()
         w.report(r)
+        return w.bytes + [0x0a]
+    }
+
+    /// One line of live capture's jsonl stream: the finding object with `sensor` and `time` (when it
+    /// was decided, nanoseconds since 1970, written as RFC 3339), ready for a log shipper.
+    public static func line(_ f: Finding, sensor: String, time: Int64) -> [UInt8] {
+        var w = JSONWriter(capacity: 1024, compact: true)
+        w.finding(f, sensor: sensor, time: Timestamps.iso8601(time))
         return w.bytes + [0x0a]
     }
 

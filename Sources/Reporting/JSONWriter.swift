@@ -138,7 +138,7 @@ extension JSONWriter {
         endObject()
     }
 
-    mutating func finding(_ f: Finding) {
+    mutating func finding(_ f: Finding, sensor: String? = nil, time: String? = nil) {
         beginObject()
         field("causes", strings: f.causes)
         field("checks", strings: f.checks)
@@ -149,8 +149,10 @@ extension JSONWriter {
         field("frames", ints: f.frames)
         field("kind", f.kind.rawValue)
         field("lastTime", f.lastTime)
+        field("sensor", sensor)
         field("severity", f.severity.rawValue)
         field("summary", f.summary)
+        field("time", time)
         endObject()
     }
 

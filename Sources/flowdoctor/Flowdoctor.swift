@@ -4,6 +4,7 @@ import FlowdoctorCore
 import Foundation
 import PacketCapture
 import Reporting
+import SensorMetrics
 
 @main
 struct Flowdoctor: ParsableCommand {
@@ -191,13 +192,13 @@ struct Capture: ParsableCommand {
     @Flag(help: "Do not put the interface in promiscuous mode.")
     var noPromiscuous = false
 
-    @Option(help: "Kernel capture buffer, in MiB.")
+    @Option(name: .customLong("buffer-mib"), help: "Kernel capture buffer, in MiB.")
     var bufferMiB: Int = 32
 
     @Option(help: "Also write every packet to this pcap, rotated past --rotate-mib.")
     var write: String?
 
-    @Option(help: "Rotate the --write file past this many MiB.")
+    @Option(name: .customLong("rotate-mib"), help: "Rotate the --write file past this many MiB.")
     var rotateMiB: Int = 1024
 
     @Option(help: "At the end, write the packets of the flows with findings here (needs --write).")
@@ -215,7 +216,24 @@ struct Capture: ParsableCommand {
     @Option(help: "Exit 1 when a finding at or above this severity exists (warning or error).")
     var failOn: Severity?
 
+    @Option(help: "Serve Prometheus metrics at http://HOST:PORT/metrics while capturing (e.g. 127.0.0.1:9464, [::]:9464, :9464 for all addresses).")
+    var metricsListen: String?
+
+    @Option(help: "This sensor's name in metrics and streamed jsonl lines (default: the host name).")
+    var sensor: String?
+
+    @Option(help: "Servers (ip:port) with their own metrics label, the busiest ones; the rest count as `other`.")
+    var metricsServices: Int = 20
+
+    @Option(help: "Also append each finding as it is decided to this file as one JSON line (with time, sensor and kind), for a log shipper.")
+    var findingsOut: String?
+
     func validate() throws {
+        if let m = metricsListen, ListenAddress(m) == nil {
+            throw ValidationError("--metrics-listen wants HOST:PORT (e.g. 127.0.0.1:9464 or [::1]:9464), not '\(m)'")
+        }
+        if !(0...1000).contains(metricsServices) { throw ValidationError("--metrics-services must be between 0 and 1000") }
+        if let s = sensor, s.isEmpty || s.utf8.count > 128 { throw ValidationError("--sensor must be 1 to 128 bytes") }
         if let d = duration, !(d > 0) { throw ValidationError("--duration must be above 0") }
         if snaplen < 64 { throw ValidationError("--snaplen must be at least 64") }
         if evidence != nil && write == nil { throw ValidationError("--evidence needs --write: the evidence is cut from the written packets") }
@@ -238,12 +256,34 @@ struct Capture: ParsableCommand {
         let tty = output == nil && isatty(STDOUT_FILENO) == 1
         let style = TextStyle(color: tty && ProcessInfo.processInfo.environment["NO_COLOR"].map(\.isEmpty) ?? true,
                               width: tty ? Terminal.width() : nil)
+        let sensorName = sensor ?? hostName()
+        // Opened before root is dropped; appended to line by line (O_APPEND), as log shippers tail it.
+        let findingsFile = try findingsOut.map { path throws(CaptureError) -> FileHandle in
+            let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+            guard fd >= 0 else { throw CaptureError.cannotWrite(path, String(cString: strerror(errno))) }
+            return FileHandle(fileDescriptor: fd, closeOnDealloc: true)
+        }
+        var server: MetricsServer?
+        if let listen = metricsListen.flatMap(ListenAddress.init) {
+            let metrics = SensorMetrics(sensor: sensorName, version: flowdoctorVersion, topServices: metricsServices)
+            do {
+                server = try MetricsServer(host: listen.host, port: listen.port, registry: metrics.registry)
+            } catch {
+                FileHandle.standardError.write(Data("flowdoctor: cannot listen for metrics on \(TextEscape.line(metricsListen ?? "")): \(TextEscape.line("\(error)"))\n".utf8))
+                throw ExitCode(2)
+            }
+            o.metrics = metrics
+            let shown = listen.host.contains(":") ? "[\(listen.host)]" : listen.host
+            FileHandle.standardError.write(Data("flowdoctor: metrics at http://\(shown):\(server!.port)/metrics\n".utf8))
+        }
+        defer { server?.stop() }
         let stream: (Finding) -> Void = { f in
+            // Microseconds: what the wall clock really resolves.
+            let now = Int64((Date().timeIntervalSince1970 * 1e6).rounded()) * 1000
+            if let findingsFile { findingsFile.write(Data(JSONReport.line(f, sensor: sensorName, time: now))) }
             switch format {
             case .jsonl:
-                var one = JSONReport.lines(Report.streamed(f))
-                if one.last != 0x0a { one.append(0x0a) }
-                FileHandle.standardOutput.write(Data(one))
+                FileHandle.standardOutput.write(Data(JSONReport.line(f, sensor: sensorName, time: now)))
             case .text:
                 FileHandle.standardOutput.write(Data(TextReport.line(f, style: style).utf8))
             default:
@@ -269,6 +309,27 @@ struct Capture: ParsableCommand {
         }
         if let failOn, report.findings.contains(where: { $0.severity >= failOn }) { throw ExitCode(1) }
     }
+}
+
+/// `--metrics-listen`: HOST:PORT, [IPv6]:PORT, or :PORT for every address.
+struct ListenAddress {
+    var host: String
+    var port: Int
+    init?(_ s: String) {
+        guard let colon = s.lastIndex(of: ":"), let p = Int(s[s.index(after: colon)...]), (0...65_535).contains(p) else { return nil }
+        var h = String(s[..<colon])
+        if h.hasPrefix("[") && h.hasSuffix("]") { h = String(h.dropFirst().dropLast()) } else if h.contains(":") { return nil }
+        host = h.isEmpty ? "0.0.0.0" : h
+        port = p
+    }
+}
+
+/// The host name: the default sensor name.
+func hostName() -> String {
+    var buf = [CChar](repeating: 0, count: 256)
+    guard gethostname(&buf, buf.count - 1) == 0 else { return "flowdoctor" }
+    let name = String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    return name.isEmpty ? "flowdoctor" : name
 }
 
 struct Interfaces: ParsableCommand {
