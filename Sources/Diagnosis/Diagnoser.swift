@@ -28,6 +28,10 @@ public struct Diagnoser: Sendable {
     public private(set) var flowEntries: [FlowEntry] = []
     public private(set) var flowsOmitted = 0
     public private(set) var flowCount = 0
+    /// Per-flow caps reached: sequence-space holes forgotten (past 4 per direction) and flows
+    /// whose history outgrew its letters.
+    public private(set) var holesForgotten: UInt64 = 0
+    public private(set) var historyTruncatedFlows = 0
     /// Half-open attempts per service, parallel to `serviceStats` (nil until the first one).
     var floods: [FloodStats?] = []
     /// TCP segments the capture saw twice (SYN copies and data copies), and where.
@@ -120,6 +124,8 @@ public struct Diagnoser: Sendable {
     /// One finalised flow; `now` is the capture time at which it was finalised.
     public mutating func flowEnded(_ f: Flow, asOf now: Int64) {
         flowCount += 1
+        holesForgotten &+= UInt64(f.client.loss.space.forgottenHoles) &+ UInt64(f.server.loss.space.forgottenHoles)
+        if f.history.truncated { historyTruncatedFlows += 1 }
         let (outcome, kinds, resetKind) = judge(f, asOf: now)
         // Findings are built only while their group is under the cap: a flood costs counters.
         kinds.forEach { k in

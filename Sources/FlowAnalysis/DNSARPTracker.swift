@@ -55,6 +55,8 @@ public struct NameLinkTracker: Sendable {
     /// MACs seen as the sender of each address, for conflicts (bounded like the rest).
     var claims: [IPAddress: [MACAddress]] = [:]
     public private(set) var malformedDNS: UInt64 = 0
+    /// DNS transactions and ARP requests handed over early (or dropped) at `capacity`.
+    public private(set) var evicted: UInt64 = 0
 
     public init() {}
 
@@ -76,6 +78,7 @@ public struct NameLinkTracker: Sendable {
             if dns[key] == nil {
                 if dnsOrder.count >= Self.capacity, let old = dnsOrder.first {
                     dnsOrder.removeFirst()
+                    evicted &+= 1
                     if let t = dns.removeValue(forKey: old) { emit(t) }
                 }
                 var t = DNSTransaction(client: src, clientPort: sport, server: dst, serverPort: dport, overTCP: overTCP, qtype: q.type,
@@ -116,7 +119,7 @@ public struct NameLinkTracker: Sendable {
         guard a.operation == 1, a.targetIP != sender else { return }       // a gratuitous ARP asks no one
         let target = a.targetIP
         if arp[target] == nil {
-            if arpOrder.count >= Self.capacity { arp.removeValue(forKey: arpOrder.removeFirst()) }
+            if arpOrder.count >= Self.capacity { arp.removeValue(forKey: arpOrder.removeFirst()); evicted &+= 1 }
             arp[target] = ARPRecord(target: target, requester: sender, firstFrame: frame, firstTime: time, lastTime: time)
             arpOrder.append(target)
         }

@@ -85,16 +85,20 @@ public enum OfflineAnalysis {
     /// The report once the analyzer has finished: shared by offline files and live capture.
     static func report(files: [CaptureFile], options: Options, analyzer: Analyzer, diagnoser: Diagnoser) -> Report {
         report(files: files, options: options, stats: analyzer.stats, peakFlows: analyzer.flows.peak,
-               peakHalfOpen: analyzer.halfOpen.peak, flowsEvicted: analyzer.flowsEvicted, diagnoser: diagnoser)
+               peakHalfOpen: analyzer.halfOpen.peak, flowsEvicted: analyzer.flowsEvicted,
+               fragmentSetsEvicted: analyzer.fragments.evicted, namesEvicted: analyzer.names.evicted, diagnoser: diagnoser)
     }
 
     static func report(files: [CaptureFile], options: Options, stats: CaptureStats, peakFlows: Int, peakHalfOpen: Int,
-                       flowsEvicted: UInt64, diagnoser: Diagnoser) -> Report {
+                       flowsEvicted: UInt64, fragmentSetsEvicted: UInt64, namesEvicted: UInt64,
+                       diagnoser: Diagnoser) -> Report {
         let d = diagnoser.finish()
         let limits = Limits(maxFlows: options.analyzer.maxFlows, peakFlows: peakFlows,
                             peakHalfOpen: peakHalfOpen, flowsEvicted: flowsEvicted,
                             flows: diagnoser.flowCount, flowsOmittedFromReport: diagnoser.flowsOmitted,
-                            servicesOmitted: diagnoser.servicesOmitted)
+                            servicesOmitted: diagnoser.servicesOmitted, fragmentSetsEvicted: fragmentSetsEvicted,
+                            namesEvicted: namesEvicted, holesForgotten: diagnoser.holesForgotten,
+                            historyTruncatedFlows: diagnoser.historyTruncatedFlows)
         return Report(generator: Generator(version: flowdoctorVersion, libpcap: libpcapVersion),
                       capture: CaptureSummary(files: files, filter: options.filter, stats: stats),
                       thresholds: options.thresholds, limits: limits,

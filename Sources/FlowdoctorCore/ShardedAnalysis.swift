@@ -96,15 +96,18 @@ enum ShardedAnalysis {
 
         var stats = reader.stats
         var peakFlows = 0, peakHalfOpen = 0
-        var evicted: UInt64 = 0
+        var evicted: UInt64 = 0, fragmentSets: UInt64 = 0, names: UInt64 = 0
         for w in workers {
+            fragmentSets &+= w.analyzer.fragments.evicted
+            names &+= w.analyzer.names.evicted
             stats.merge(analysisOf: w.analyzer.stats)
             peakFlows += w.analyzer.flows.peak
             peakHalfOpen += w.analyzer.halfOpen.peak
             evicted &+= w.analyzer.flowsEvicted
         }
         return OfflineAnalysis.report(files: summaries, options: options, stats: stats, peakFlows: peakFlows,
-                                      peakHalfOpen: peakHalfOpen, flowsEvicted: evicted, diagnoser: diagnoser)
+                                      peakHalfOpen: peakHalfOpen, flowsEvicted: evicted, fragmentSetsEvicted: fragmentSets,
+                                      namesEvicted: names, diagnoser: diagnoser)
     }
 
     /// Feeds the diagnoser every event all workers are past (all of them at the end), in the

@@ -285,7 +285,10 @@ extension JSONWriter {
         let l = r.limits
         key("limits"); beginObject()
         field("flows", l.flows); field("flowsEvicted", l.flowsEvicted); field("flowsOmittedFromReport", l.flowsOmittedFromReport)
-        field("maxFlows", l.maxFlows); field("peakFlows", l.peakFlows); field("peakHalfOpen", l.peakHalfOpen)
+        field("fragmentSetsEvicted", l.fragmentSetsEvicted); field("historyTruncatedFlows", l.historyTruncatedFlows)
+        field("holesForgotten", l.holesForgotten)
+        field("maxFlows", l.maxFlows); field("namesEvicted", l.namesEvicted); field("peakFlows", l.peakFlows)
+        field("peakHalfOpen", l.peakHalfOpen)
         field("servicesOmitted", l.servicesOmitted)
         endObject()
         field("schema", r.schema)

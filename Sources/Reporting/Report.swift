@@ -135,8 +135,18 @@ public struct Limits: Codable, Sendable {
     public var flows: Int
     public var flowsOmittedFromReport: Int
     public var servicesOmitted: Int
+    /// The trackers' own caps: fragment sets forced out (65,536 held), DNS transactions and ARP
+    /// requests handed over early (4,096 held), sequence-space holes forgotten (4 per direction of
+    /// a flow: their bytes then count as seen), flows whose history outgrew its 24 letters.
+    public var fragmentSetsEvicted: UInt64
+    public var namesEvicted: UInt64
+    public var holesForgotten: UInt64
+    public var historyTruncatedFlows: Int
     public init(maxFlows: Int, peakFlows: Int, peakHalfOpen: Int, flowsEvicted: UInt64, flows: Int, flowsOmittedFromReport: Int,
-                servicesOmitted: Int) {
+                servicesOmitted: Int, fragmentSetsEvicted: UInt64 = 0, namesEvicted: UInt64 = 0, holesForgotten: UInt64 = 0,
+                historyTruncatedFlows: Int = 0) {
+        self.fragmentSetsEvicted = fragmentSetsEvicted; self.namesEvicted = namesEvicted
+        self.holesForgotten = holesForgotten; self.historyTruncatedFlows = historyTruncatedFlows
         self.maxFlows = maxFlows; self.peakFlows = peakFlows; self.peakHalfOpen = peakHalfOpen
         self.flowsEvicted = flowsEvicted; self.flows = flows
         self.flowsOmittedFromReport = flowsOmittedFromReport; self.servicesOmitted = servicesOmitted

@@ -147,6 +147,15 @@ public enum TextReport {
         if r.limits.flowsEvicted > 0 {
             out += "  limits     the flow table held \(r.limits.maxFlows) flows; \(r.limits.flowsEvicted) were finalised early to make room\n"
         }
+        let l = r.limits
+        var caps: [String] = []
+        if l.fragmentSetsEvicted > 0 { caps.append("\(l.fragmentSetsEvicted) fragment sets forced out") }
+        if l.namesEvicted > 0 { caps.append("\(l.namesEvicted) DNS/ARP records handed over early") }
+        if l.holesForgotten > 0 { caps.append("\(l.holesForgotten) sequence holes forgotten (bytes counted as seen)") }
+        if l.historyTruncatedFlows > 0 { caps.append("\(l.historyTruncatedFlows) flow histories cut short") }
+        if !caps.isEmpty {
+            out += "  caps       \(caps.joined(separator: "; "))\n"
+        }
         return out
     }
 
