@@ -62,7 +62,9 @@ public struct Analyzer {
         stats.frame(time: time, wireLength: wireLength, captured: bytes.count, matched: matched)
         guard matched else { return }
         if time > now { now = time }
-        analyze(Dissector.dissect(bytes, link: link), time: time, link: link)
+        var p = DecodedPacket()
+        Dissector.dissect(bytes, link: link, into: &p)
+        analyze(p, time: time, link: link)
         if now >= nextSweep { sweep() }
     }
 

@@ -177,8 +177,8 @@ final class PacketBatch: @unchecked Sendable {
     /// False when the arena has no room for the packet.
     func add(_ b: WireBytes, frame: UInt64, clock: Int64, time: Int64, link: LinkType) -> Bool {
         guard let copy = arena.append(b) else { return false }
-        items.append(Item(packet: Dissector.dissect(copy, link: link), frame: frame, clock: clock, time: time,
-                          link: link.rawValue, isSweep: false))
+        items.append(Item(packet: DecodedPacket(), frame: frame, clock: clock, time: time, link: link.rawValue, isSweep: false))
+        Dissector.dissect(copy, link: link, into: &items[items.count - 1].packet)
         return true
     }
 

@@ -86,12 +86,18 @@ public enum Dissector {
     @inlinable
     public static func dissect(_ b: WireBytes, link: LinkType) -> DecodedPacket {
         var p = DecodedPacket()
+        dissect(b, link: link, into: &p)
+        return p
+    }
+
+    /// Decodes into `p`, which must be fresh (`DecodedPacket()`): no copy of the result.
+    @inlinable
+    public static func dissect(_ b: WireBytes, link: LinkType, into p: inout DecodedPacket) {
         do throws(DecodeError) {
             try dissectLink(b, link: link, into: &p)
         } catch {
             p.error = error
         }
-        return p
     }
 
     @inlinable

@@ -131,7 +131,7 @@ extension IPAddress: CustomStringConvertible {
 }
 
 extension WireBytes {
-    @inlinable public func mac(_ o: Int) -> MACAddress {
+    @inlinable @inline(__always) public func mac(_ o: Int) -> MACAddress {
         MACAddress(UInt64(u16(o)) << 32 | UInt64(u32(o &+ 2)))
     }
     @inlinable public func ipv4Address(_ o: Int) -> IPAddress { IPAddress(v4: u32(o)) }

@@ -12,11 +12,11 @@ public struct WireBytes: @unchecked Sendable {
     @inlinable public var count: Int { unsafe raw.count }
     @inlinable public var isEmpty: Bool { unsafe raw.isEmpty }
 
-    @inlinable public func u8(_ o: Int) -> UInt8 {
+    @inlinable @inline(__always) public func u8(_ o: Int) -> UInt8 {
         precondition(o >= 0 && o < count, "WireBytes read out of range")
         return unsafe raw.load(fromByteOffset: o, as: UInt8.self)
     }
-    @inlinable public func u16(_ o: Int) -> UInt16 {
+    @inlinable @inline(__always) public func u16(_ o: Int) -> UInt16 {
         precondition(o >= 0 && o &+ 2 <= count, "WireBytes read out of range")
         return unsafe UInt16(bigEndian: raw.loadUnaligned(fromByteOffset: o, as: UInt16.self))
     }
@@ -27,7 +27,7 @@ public struct WireBytes: @unchecked Sendable {
     @inlinable public func u24(_ o: Int) -> UInt32 {
         UInt32(u8(o)) << 16 | UInt32(u16(o &+ 1))
     }
-    @inlinable public func u32(_ o: Int) -> UInt32 {
+    @inlinable @inline(__always) public func u32(_ o: Int) -> UInt32 {
         precondition(o >= 0 && o &+ 4 <= count, "WireBytes read out of range")
         return unsafe UInt32(bigEndian: raw.loadUnaligned(fromByteOffset: o, as: UInt32.self))
     }
@@ -35,17 +35,17 @@ public struct WireBytes: @unchecked Sendable {
         precondition(o >= 0 && o &+ 4 <= count, "WireBytes read out of range")
         return unsafe UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: o, as: UInt32.self))
     }
-    @inlinable public func u64(_ o: Int) -> UInt64 {
+    @inlinable @inline(__always) public func u64(_ o: Int) -> UInt64 {
         precondition(o >= 0 && o &+ 8 <= count, "WireBytes read out of range")
         return unsafe UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: o, as: UInt64.self))
     }
     /// Bytes `[a, b)`; the range is clamped to the buffer so a hostile length can never escape it.
-    @inlinable public func slice(_ a: Int, _ b: Int) -> WireBytes {
+    @inlinable @inline(__always) public func slice(_ a: Int, _ b: Int) -> WireBytes {
         let lo = Swift.min(Swift.max(a, 0), count), hi = Swift.min(Swift.max(b, lo), count)
         return unsafe WireBytes(UnsafeRawBufferPointer(rebasing: raw[lo..<hi]))
     }
-    @inlinable public func dropFirst(_ n: Int) -> WireBytes { slice(n, count) }
-    @inlinable public func prefix(_ n: Int) -> WireBytes { slice(0, n) }
+    @inlinable @inline(__always) public func dropFirst(_ n: Int) -> WireBytes { slice(n, count) }
+    @inlinable @inline(__always) public func prefix(_ n: Int) -> WireBytes { slice(0, n) }
 
     /// Copies at most `limit` bytes out (cold paths only: names, evidence).
     public func copyBytes(limit: Int = .max) -> [UInt8] {
