@@ -15,6 +15,13 @@ public struct AnalyzerConfig: Sendable, Equatable {
     public init() {}
 }
 
+/// A flow or a SYN-only attempt still held at the end.
+public struct LiveEntry: Sendable {
+    public var firstFrame: UInt64
+    public var full: Bool
+    public var slot: Int32
+}
+
 /// The per-packet entry point: decodes a frame and updates all state. One analyzer per thread;
 /// nothing here allocates per packet in steady state.
 public struct Analyzer {
@@ -99,10 +106,11 @@ public struct Analyzer {
         sweep()
     }
 
-    /// A worker's end of capture, at the clock of the whole capture.
-    public mutating func finish(clock: Int64) {
+    /// A worker's end of capture, at the clock of the whole capture: the trackers only; the
+    /// flows still held are finalised by the reader from `liveEntries()`.
+    public mutating func finishTrackers(clock: Int64) {
         now = clock
-        finish()
+        finishTrackers()
     }
 
     /// The worker that owns a packet when flows are sharded: a symmetric hash of its host pair
@@ -244,16 +252,26 @@ public struct Analyzer {
     /// Finalises every flow (end of capture), in the order the flows began.
     public mutating func finish() {
         let sink = onFinished, halfSink = onHalfOpenFinished, end = now
-        var order: [(frame: UInt64, full: Bool, slot: Int32)] = []
-        order.reserveCapacity(flows.count + halfOpen.count)
-        for s in flows.liveSlots { order.append((flows.slots[Int(s)].firstFrame, true, s)) }
-        for s in halfOpen.liveSlots { order.append((halfOpen.slots[Int(s)].firstFrame, false, s)) }
-        order.sort { $0.frame < $1.frame }
-        for o in order {
+        for o in liveEntries().sorted(by: { $0.firstFrame < $1.firstFrame }) {
             if o.full { sink(flows.slots[Int(o.slot)], end) } else { halfSink(halfOpen.slots[Int(o.slot)], end) }
         }
         flows.reset()
         halfOpen.reset()
+        finishTrackers()
+    }
+
+    /// The flows and attempts still held, with their first frames (a sharded analysis finalises
+    /// them itself, in the order of first frames across workers, straight from the tables).
+    public func liveEntries() -> [LiveEntry] {
+        var out: [LiveEntry] = []
+        out.reserveCapacity(flows.count + halfOpen.count)
+        for s in flows.liveSlots { out.append(LiveEntry(firstFrame: flows.slots[Int(s)].firstFrame, full: true, slot: s)) }
+        for s in halfOpen.liveSlots { out.append(LiveEntry(firstFrame: halfOpen.slots[Int(s)].firstFrame, full: false, slot: s)) }
+        return out
+    }
+
+    /// End of capture for the fragment, DNS and ARP trackers (after the flows).
+    public mutating func finishTrackers() {
         let fragmentSink = onFragmented
         fragments.finish(fragmentSink)
         let dnsSink = onDNS, arpSink = onARP

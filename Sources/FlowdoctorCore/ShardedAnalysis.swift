@@ -46,7 +46,7 @@ enum ShardedAnalysis {
         }
         func sync(upTo frame: UInt64) {
             for i in workers.indices { handOver(i, upTo: frame) }
-            merge(workers, into: &diagnoser, final: false)
+            merge(workers, into: &diagnoser, upTo: workers.map { $0.progress() }.min() ?? 0)
         }
 
         for f in files {
@@ -92,7 +92,19 @@ enum ShardedAnalysis {
             handOver(i, upTo: .max)
         }
         for w in workers { w.done.wait() }
-        merge(workers, into: &diagnoser, final: true)
+        // The end, in one analyzer's order: every event of the packets and sweeps; then the flows
+        // still held, by first frame across workers, judged in place in the workers' tables;
+        // then what the trackers handed over at the end.
+        merge(workers, into: &diagnoser, upTo: .max - 1)
+        var live: [(entry: LiveEntry, worker: Int)] = []
+        for (i, w) in workers.enumerated() { live += w.analyzer.liveEntries().map { ($0, i) } }
+        live.sort { $0.entry.firstFrame < $1.entry.firstFrame }
+        let end = reader.now
+        for (e, i) in live {
+            if e.full { diagnoser.flowEnded(workers[i].analyzer.flows.slots[Int(e.slot)], asOf: end) }
+            else { diagnoser.halfOpenEnded(workers[i].analyzer.halfOpen.slots[Int(e.slot)], asOf: end) }
+        }
+        merge(workers, into: &diagnoser, upTo: .max)
 
         var stats = reader.stats
         var peakFlows = 0, peakHalfOpen = 0
@@ -110,31 +122,38 @@ enum ShardedAnalysis {
                                       namesEvicted: names, diagnoser: diagnoser)
     }
 
-    /// Feeds the diagnoser every event all workers are past (all of them at the end), in the
-    /// order of their tags.
-    static func merge(_ workers: [Worker], into d: inout Diagnoser, final: Bool) {
-        let mark = final ? UInt64.max : workers.map { $0.progress() }.min() ?? 0
-        var ready: [(EventTag, AnalysisEvent)] = []
-        for w in workers { ready += w.take(upTo: mark) }
-        ready.sort { $0.0 < $1.0 }
-        for (_, e) in ready {
-            switch e {
+    /// Feeds the diagnoser every event tagged at or before `mark` (all workers being past it), in
+    /// the order of their tags: each worker's events are in order already, so they are merged,
+    /// not sorted (an event may hold a whole flow).
+    static func merge(_ workers: [Worker], into d: inout Diagnoser, upTo mark: UInt64) {
+        let lists = workers.map { $0.take(upTo: mark) }
+        var heads = [Int](repeating: 0, count: lists.count)
+        while true {
+            var best = -1
+            for i in lists.indices where heads[i] < lists[i].count {
+                if best < 0 || lists[i][heads[i]].0 < lists[best][heads[best]].0 { best = i }
+            }
+            guard best >= 0 else { return }
+            switch lists[best][heads[best]].1 {
             case .flow(let f, let now): d.flowEnded(f, asOf: now)
             case .halfOpen(let h, let now): d.halfOpenEnded(h, asOf: now)
             case .fragmented(let x): d.fragmented(x)
             case .dns(let t): d.dnsTransaction(t)
             case .arp(let r): d.arpRecord(r)
             }
+            heads[best] += 1
         }
     }
 }
 
-/// What a worker's analyzer finalised, for the diagnoser.
+/// What a worker's analyzer finalised, for the diagnoser. A flow (1.9 KB) and a DNS transaction
+/// (its name inline) are boxed, so that the common small events — a SYN flood's attempts — do not
+/// each take a flow's room in the queues.
 enum AnalysisEvent {
-    case flow(Flow, Int64)
+    indirect case flow(Flow, Int64)
     case halfOpen(HalfOpen, Int64)
     case fragmented(FragmentedDatagram)
-    case dns(DNSTransaction)
+    indirect case dns(DNSTransaction)
     case arp(ARPRecord)
 }
 
@@ -298,10 +317,10 @@ final class Worker: @unchecked Sendable {
             let last = b.finishClock
             if let clock = last {
                 phase = 2
-                analyzer.finish(clock: clock)
+                analyzer.finishTrackers(clock: clock)
             }
             lock.lock()
-            outbox += pending
+            if outbox.isEmpty { swap(&outbox, &pending) } else { outbox += pending }
             finishedUpTo = b.upTo
             lock.unlock()
             pending.removeAll(keepingCapacity: true)
@@ -321,6 +340,11 @@ final class Worker: @unchecked Sendable {
     func take(upTo mark: UInt64) -> [(EventTag, AnalysisEvent)] {
         lock.lock(); defer { lock.unlock() }
         let n = outbox.firstIndex { $0.0.frame > mark } ?? outbox.count
+        if n == outbox.count {
+            var out: [(EventTag, AnalysisEvent)] = []
+            swap(&out, &outbox)
+            return out
+        }
         let out = Array(outbox[..<n])
         outbox.removeFirst(n)
         return out
