@@ -60,6 +60,8 @@ public struct Analyzer {
     public mutating func process(_ bytes: WireBytes, wireLength: Int, time: Int64, link: LinkType, matched: Bool = true) {
         frameNumber &+= 1
         stats.frame(time: time, wireLength: wireLength, captured: bytes.count, matched: matched)
+        // A record claiming more captured bytes than were on the wire is a corrupt file header.
+        if bytes.count > wireLength { stats.record(.malformed(.link, .badLength), frame: frameNumber) }
         guard matched else { return }
         if time > now { now = time }
         let p = Dissector.dissect(bytes, link: link)

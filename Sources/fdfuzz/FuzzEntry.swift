@@ -7,9 +7,9 @@ import PacketDecoding
 import Reporting
 
 /// The fuzz entry points, one per link type plus one for whole capture files. Built two ways:
-/// `Scripts/fuzz` compiles this target with `-sanitize=fuzzer,address -DFUZZING`, and libFuzzer
-/// supplies `main`; a plain `swift build` gets a replay tool (`fdfuzz TARGET FILE...`) that runs
-/// saved inputs through the same code without the sanitizers.
+/// `Scripts/fuzz` compiles this target with `-sanitize=fuzzer,address -DFUZZING` and `main` runs
+/// libFuzzer's driver; a plain `swift build` gets a replay tool (`fdfuzz TARGET FILE...`) that
+/// runs saved inputs through the same code without the sanitizers.
 enum FuzzTarget: String, CaseIterable {
     case ethernet, sll, sll2, null, loop, raw, ipv4, ipv6, file
     /// One campaign over all of them: the first byte picks the target, the rest is its input.
@@ -107,7 +107,7 @@ func runFile(_ data: UnsafeRawBufferPointer) -> String {
 }
 
 #if FUZZING
-nonisolated(unsafe) let selected: FuzzTarget = {
+let selected: FuzzTarget = {
     let name = ProcessInfo.processInfo.environment["FDFUZZ_TARGET"] ?? "any"
     guard let t = FuzzTarget(rawValue: name) else {
         fatalError("FDFUZZ_TARGET=\(name): one of \(FuzzTarget.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -119,6 +119,22 @@ nonisolated(unsafe) let selected: FuzzTarget = {
 public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     selected.run(UnsafeRawBufferPointer(start: data, count: data == nil ? 0 : size))
     return 0
+}
+
+/// libFuzzer's driver (compiler-rt). SwiftPM points an executable's `main` at the module's own
+/// entry point, so libFuzzer's `main` is not used: this one hands over to the driver.
+@_silgen_name("LLVMFuzzerRunDriver")
+func runDriver(_ argc: UnsafeMutablePointer<Int32>,
+               _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
+               _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32) -> Int32
+
+@main
+struct Fuzz {
+    static func main() {
+        var argc = CommandLine.argc
+        var argv = CommandLine.unsafeArgv
+        exit(runDriver(&argc, &argv) { data, size in fuzzOne(data, size) })
+    }
 }
 #else
 @main
