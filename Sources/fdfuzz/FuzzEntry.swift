@@ -48,14 +48,25 @@ enum FuzzTarget: String, CaseIterable {
     }
 }
 
+extension AnalyzerConfig {
+    /// Small bounds: each input gets fresh tables (cheap to make), and small inputs reach the caps
+    /// and their eviction paths.
+    static var fuzzing: AnalyzerConfig {
+        var c = AnalyzerConfig()
+        c.maxFlows = 64
+        c.fragments.maxDatagrams = 16
+        c.fragments.maxHeldBytes = 16 << 10
+        return c
+    }
+}
+
 /// A packet as one frame of the link type: decoded, then analysed twice (a flow's first packet and
 /// a repeat a second later, so retransmission and duplicate paths run) through the diagnoser.
 func runPacket(_ data: UnsafeRawBufferPointer, link: LinkType) -> String {
     let bytes = WireBytes(data)
     let p = Dissector.dissect(bytes, link: link)
     _ = p.error
-    var config = AnalyzerConfig()
-    config.maxFlows = 64                                   // a fresh table per input: keep it small
+    let config = AnalyzerConfig.fuzzing
     final class Box { var d = Diagnoser() }
     let box = Box()
     var a = Analyzer(config: config, onFinished: { f, now in box.d.flowEnded(f, asOf: now) },
@@ -72,7 +83,7 @@ func runPacket(_ data: UnsafeRawBufferPointer, link: LinkType) -> String {
 
 /// A scratch file, unlinked at once and reached through /proc/self/fd: nothing stays on disk.
 nonisolated(unsafe) let scratch: Int32 = {
-    var template = Array((NSTemporaryDirectory() + "/fdfuzz-XXXXXX").utf8CString)
+    var template = Array((NSTemporaryDirectory() + "fdfuzz-XXXXXX").utf8CString)
     let fd = mkstemp(&template)
     guard fd >= 0 else { fatalError("mkstemp: \(errno)") }
     unlink(template)
@@ -91,7 +102,7 @@ func runFile(_ data: UnsafeRawBufferPointer) -> String {
         off += n
     }
     var options = OfflineAnalysis.Options()
-    options.analyzer.maxFlows = 256
+    options.analyzer = .fuzzing
     let report: Report
     do { report = try OfflineAnalysis.run(paths: ["/proc/self/fd/\(fd)"], options: options) } catch {
         return "not analysed: \(error.description)"

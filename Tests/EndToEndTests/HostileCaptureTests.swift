@@ -253,10 +253,13 @@ import Testing
 
     /// Checks the three outputs of a report holding hostile strings.
     static func checkSafe(_ a: Analysed, mustMention needle: String) throws {
+        let md = MarkdownReport.render(a.report)
         for bad in ["\u{1b}", "\u{7}", "\u{0}", "\u{9b}"] {
             #expect(!a.text.contains(bad), "raw control character in the text report")
             #expect(!a.html.contains(bad), "raw control character in the HTML report")
+            #expect(!md.contains(bad), "raw control character in the Markdown report")
         }
+        #expect(!md.contains("<script>"))
         #expect(!a.html.contains("<script>alert"))
         #expect(a.text.contains(needle) && a.html.contains(needle))
         let json = JSONReport.bytes(a.report)
