@@ -82,7 +82,7 @@ func runPacket(_ data: UnsafeRawBufferPointer, link: LinkType) -> String {
 }
 
 /// A scratch file, unlinked at once and reached through /proc/self/fd: nothing stays on disk.
-nonisolated(unsafe) let scratch: Int32 = {
+let scratch: Int32 = {
     var template = Array((NSTemporaryDirectory() + "fdfuzz-XXXXXX").utf8CString)
     let fd = mkstemp(&template)
     guard fd >= 0 else { fatalError("mkstemp: \(errno)") }
