@@ -3,7 +3,7 @@
 SWIFT ?= swift
 DEMO ?= Fixtures/refused-client.pcap
 
-.PHONY: deps build demo test bench release clean
+.PHONY: deps build demo test test-asan fuzz bench release clean
 
 deps:
 	@Scripts/install-deps build
@@ -18,6 +18,17 @@ test:
 	@Scripts/install-deps test
 	$(SWIFT) test
 
+# The whole suite once more under AddressSanitizer (its own build folder). Leak checking is off:
+# LeakSanitizer reports XCTest's own allocations (XCTMain) at exit, which fails every run.
+test-asan:
+	@Scripts/install-deps test
+	ASAN_OPTIONS=detect_leaks=0 $(SWIFT) test --sanitize address --build-path .build-asan
+
+# libFuzzer over every entry point for FUZZ_SECONDS (Scripts/fuzz says more).
+FUZZ_SECONDS ?= 1800
+fuzz: deps
+	Scripts/fuzz any $(FUZZ_SECONDS)
+
 release: deps
 	$(SWIFT) build -c release
 
@@ -26,4 +37,4 @@ bench:
 	Scripts/bench
 
 clean:
-	rm -rf .build
+	rm -rf .build .build-asan .build-fuzz

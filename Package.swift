@@ -61,6 +61,8 @@ let package = Package(
         ]),
         // The bare read-and-decode loop, timed by Scripts/bench.
         .executableTarget(name: "fdbench", dependencies: ["PacketCapture", "PacketDecoding"], swiftSettings: crossModule),
+        // Fuzz entry points (Scripts/fuzz builds it with libFuzzer; a plain build replays inputs).
+        .executableTarget(name: "fdfuzz", dependencies: ["FlowdoctorCore", "FlowAnalysis", "Diagnosis", "Reporting", "PacketDecoding"]),
         // Packet builder and pcap writer for tests and benchmarks.
         .target(name: "TestSupport", dependencies: ["PacketDecoding"]),
         .testTarget(name: "PacketDecodingTests", dependencies: ["PacketDecoding", "TestSupport"]),

@@ -67,6 +67,8 @@ public struct Analyzer {
     public mutating func process(_ bytes: WireBytes, wireLength: Int, time: Int64, link: LinkType, matched: Bool = true) {
         frameNumber &+= 1
         stats.frame(time: time, wireLength: wireLength, captured: bytes.count, matched: matched)
+        // A record claiming more captured bytes than were on the wire is a corrupt file header.
+        if bytes.count > wireLength { stats.record(.malformed(.link, .badLength), frame: frameNumber) }
         guard matched else { return }
         if time > now { now = time }
         var p = DecodedPacket()
@@ -322,6 +324,7 @@ public struct Analyzer {
         }
         if slot == nil, isSYN {
             let o = t.options.summary
+            if o.malformed { stats.record(.malformed(.tcpOption, .optionLength), frame: frameNumber) }
             var first = EventList()
             first.add(frame: frameNumber, time: time)
             let sink = onHalfOpenFinished
@@ -365,6 +368,8 @@ public struct Analyzer {
         let wirePayload = max((p.transportWireLength ?? 0) &- t.headerLength, payload)
         // Options matter on every segment (SACK, timestamps); most bulk segments carry only timestamps.
         let opts = t.headerLength > TCPHeader.minimumLength ? t.options.summary : TCPOptionSummary()
+        // RFC 9293 3.2: a length below 2 or past the header ends the walk; what came before is used.
+        if opts.malformed { stats.record(.malformed(.tcpOption, .optionLength), frame: frame) }
         flows.slots[Int(s)].update(fromClient: fromClient, flags: flags, seq: t.sequence, ack: t.acknowledgment,
                                    window: t.window, payload: wirePayload, options: opts, ttl: ttl, ipID: ipID,
                                    mac: mac, time: time, frame: frame,
@@ -418,6 +423,11 @@ public struct Analyzer {
     // MARK: ICMP errors
 
     mutating func icmpError(_ q: QuotedPacket, v6: Bool, type: UInt8, code: UInt8, mtu: UInt32, from: IPAddress, _ time: Int64) {
+        // An error about an error is never legitimate (and would loop): counted, not followed.
+        if let t = q.icmpType, q.proto == .icmp ? (t == 3 || t == 4 || t == 5 || t == 11 || t == 12) : t < 128 {
+            stats.record(.malformed(v6 ? .icmpv6 : .icmpv4, .errorAboutError), frame: frameNumber)
+            return
+        }
         guard let sp = q.sourcePort, let dp = q.destinationPort else { return }
         let (key, quotedFromLow) = FlowKey.make(q.source, sp, q.destination, dp, q.proto)
         guard let s = flows.find(key) ?? halfOpen.find(key).map({ promote($0) }) else { return }

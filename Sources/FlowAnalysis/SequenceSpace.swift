@@ -124,8 +124,21 @@ public struct SequenceSpace: Sendable {
                 c.opened = true
             }
             high = end
+            forgetDistantHoles()
         }
         return c
+    }
+
+    /// Holes `maxJump` or more below the highest byte belong to an earlier lap of the 32-bit
+    /// space: kept, they would compare the wrong way round once it wraps past them (a hole with
+    /// its end before its start). Bounding them keeps every kept hole within half the space.
+    mutating func forgetDistantHoles() {
+        guard let h = high else { return }
+        while holeCount > 0, h - holes[0].start >= Self.maxJump {
+            if holes[0].acked { forgottenAckedBytes &+= UInt64(holes[0].end - holes[0].start) }
+            remove(at: 0)
+            forgottenHoles &+= 1
+        }
     }
 
     /// The peer acknowledged everything below `ack`. Unseen bytes below it become acknowledged
@@ -149,10 +162,13 @@ public struct SequenceSpace: Sendable {
             holes[i].acked = true
             i += 1
         }
-        if h < ack, ack - h < Self.maxJump {
-            missed &+= ack - h
+        // The distance, not `h < ack`: exactly half the space away is "above" both ways round.
+        let ahead = ack - h
+        if ahead > 0, ahead < Self.maxJump {
+            missed &+= ahead
             insert(Hole(start: h, end: ack, opened: time, tsval: nil, ipID: nil, acked: true))
             high = ack
+            forgetDistantHoles()
         }
         return missed
     }

@@ -47,6 +47,8 @@ public enum DecodeError: Error, Equatable, Sendable {
         case badContentType, recordTooLong, zeroLength, tunnelTooDeep
         // TLS handshake messages (appended: raw values index counters).
         case vectorLength, extensionLength, trailingBytes, duplicateExtension
+        // RFC 1122 3.2.2 / RFC 4443 2.4(e): no ICMP error may be sent about an ICMP error.
+        case errorAboutError
 
         public var name: String {
             switch self {
@@ -68,6 +70,7 @@ public enum DecodeError: Error, Equatable, Sendable {
             case .extensionLength: "bad-extension-length"
             case .trailingBytes: "trailing-bytes"
             case .duplicateExtension: "duplicate-extension"
+            case .errorAboutError: "error-about-icmp-error"
             }
         }
     }
