@@ -145,7 +145,7 @@ struct MetricsListenerTests {
         }
     }
 
-    @Test("GET /metrics answers the registry's text; other paths 404, other methods 405", .timeLimit(.minutes(1)))
+    @Test("GET /metrics answers the registry's text; other paths 404, other methods 405", .timeLimit(.minutes(3)))
     func serves() async throws {
         let metrics = SensorMetrics(sensor: "unit", version: "0")
         let server = try MetricsServer(host: "127.0.0.1", port: 0, registry: metrics.registry)
