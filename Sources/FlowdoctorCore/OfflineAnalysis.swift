@@ -55,31 +55,28 @@ public enum OfflineAnalysis {
         analyzer.onDNS = { diagnosis.value.dnsTransaction($0) }
         analyzer.onARP = { diagnosis.value.arpRecord($0) }
         var summaries: [CaptureFile] = []
-        var readBytes: UInt64 = 0
-        let totalBytes: UInt64 = options.progress == nil ? 0 : paths.reduce(0) { sum, p in
-            sum + ((try? FileManager.default.attributesOfItem(atPath: p)[.size] as? UInt64) ?? 0)
-        }
+        var meter = ProgressMeter(options.progress, paths: paths)
         for i in order {
             let f = files[i]
             let before = analyzer.frameNumber
             let link = f.linkType
             let end = f.forEach { rec, matched in
                 analyzer.process(rec.bytes, wireLength: rec.wireLength, time: rec.time, link: link, matched: matched)
-                if let progress = options.progress {
-                    // Record header plus captured bytes: close to the file's own layout.
-                    readBytes &+= UInt64(rec.bytes.count) &+ 16
-                    if analyzer.frameNumber & 0xFFFF == 0 { progress(Double(readBytes) / Double(max(totalBytes, 1))) }
-                }
+                meter.read(rec.bytes.count, frame: analyzer.frameNumber)
             }
-            var readError: String?
-            if case .truncated(let m) = end { readError = m }
-            summaries.append(CaptureFile(path: f.path, format: f.format.rawValue, linkType: link.name,
-                                         linkTypeNumber: Int(link.rawValue), snapshotLength: f.snapshotLength,
-                                         packets: analyzer.frameNumber - before, truncated: readError != nil,
-                                         readError: readError))
+            summaries.append(summary(of: f, packets: analyzer.frameNumber - before, end: end))
         }
         analyzer.finish()
         return report(files: summaries, options: options, analyzer: analyzer, diagnoser: diagnosis.value)
+    }
+
+    /// What the report says of one file once it has been read.
+    static func summary(of f: OfflineFile, packets: UInt64, end: ReadEnd) -> CaptureFile {
+        var readError: String?
+        if case .truncated(let m) = end { readError = m }
+        return CaptureFile(path: f.path, format: f.format.rawValue, linkType: f.linkType.name,
+                           linkTypeNumber: Int(f.linkType.rawValue), snapshotLength: f.snapshotLength,
+                           packets: packets, truncated: readError != nil, readError: readError)
     }
 
     /// The report once the analyzer has finished: shared by offline files and live capture.
@@ -104,6 +101,27 @@ public enum OfflineAnalysis {
                       thresholds: options.thresholds, limits: limits,
                       findings: DecodeQualityDetector.findings(stats) + d.findings, services: d.services, flows: d.flows,
                       suppressed: d.suppressed)
+    }
+}
+
+/// Calls the progress callback now and then with the share of the input read: record header
+/// plus captured bytes, close to the files' own layout.
+struct ProgressMeter {
+    let progress: (@Sendable (Double) -> Void)?
+    let total: UInt64
+    var done: UInt64 = 0
+
+    init(_ progress: (@Sendable (Double) -> Void)?, paths: [String]) {
+        self.progress = progress
+        total = progress == nil ? 0 : paths.reduce(0) { sum, p in
+            sum + ((try? FileManager.default.attributesOfItem(atPath: p)[.size] as? UInt64) ?? 0)
+        }
+    }
+
+    mutating func read(_ captured: Int, frame: UInt64) {
+        guard let progress else { return }
+        done &+= UInt64(captured) &+ 16
+        if frame & 0xFFFF == 0 { progress(Double(done) / Double(max(total, 1))) }
     }
 }
 

@@ -34,10 +34,7 @@ enum ShardedAnalysis {
         var batches = workers.map { $0.freshBatch() }
         var summaries: [CaptureFile] = []
         var sinceSync: UInt64 = 0
-        var readBytes: UInt64 = 0
-        let totalBytes: UInt64 = options.progress == nil ? 0 : files.reduce(0) { sum, f in
-            sum + ((try? FileManager.default.attributesOfItem(atPath: f.path)[.size] as? UInt64) ?? 0)
-        }
+        var meter = ProgressMeter(options.progress, paths: files.map(\.path))
 
         func handOver(_ i: Int, upTo frame: UInt64) {
             batches[i].upTo = frame
@@ -75,17 +72,9 @@ enum ShardedAnalysis {
                     sinceSync = 0
                     sync(upTo: frame)
                 }
-                if let progress = options.progress {
-                    readBytes &+= UInt64(rec.bytes.count) &+ 16
-                    if frame & 0xFFFF == 0 { progress(Double(readBytes) / Double(max(totalBytes, 1))) }
-                }
+                meter.read(rec.bytes.count, frame: frame)
             }
-            var readError: String?
-            if case .truncated(let m) = end { readError = m }
-            summaries.append(CaptureFile(path: f.path, format: f.format.rawValue, linkType: link.name,
-                                         linkTypeNumber: Int(link.rawValue), snapshotLength: f.snapshotLength,
-                                         packets: reader.frameNumber - before, truncated: readError != nil,
-                                         readError: readError))
+            summaries.append(OfflineAnalysis.summary(of: f, packets: reader.frameNumber - before, end: end))
         }
         for i in workers.indices {
             batches[i].finishClock = reader.now

@@ -31,17 +31,6 @@ public struct Report: Codable, Sendable {
     }
 }
 
-extension Report {
-    /// A report holding one finding, to print a streamed finding with the usual writers.
-    public static func streamed(_ f: Finding) -> Report {
-        Report(generator: Generator(version: "", libpcap: ""),
-               capture: CaptureSummary(files: [], filter: nil, stats: CaptureStats()),
-               thresholds: Thresholds(), limits: Limits(maxFlows: 0, peakFlows: 0, peakHalfOpen: 0, flowsEvicted: 0, flows: 0,
-                                                        flowsOmittedFromReport: 0, servicesOmitted: 0),
-               findings: [f], services: [], flows: [])
-    }
-}
-
 public struct Generator: Codable, Sendable {
     public var name = "flowdoctor"
     public var version: String

@@ -25,18 +25,7 @@ import Testing
     static let replay = flowdoctorBinary.deletingLastPathComponent().appendingPathComponent("fdfuzz")
 
     static func run(_ target: String, _ paths: [String]) throws -> RunResult {
-        let p = Process()
-        p.executableURL = replay
-        p.arguments = [target] + paths
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return RunResult(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
-                         stderr: String(decoding: e, as: UTF8.self))
+        try runProgram(replay, [target] + paths)
     }
 
     @Test("every saved crash input now passes", arguments: cases())

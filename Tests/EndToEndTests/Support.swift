@@ -24,8 +24,13 @@ struct RunResult {
 
 /// Runs the real binary, as a user would.
 func runFlowdoctor(_ args: [String], environment: [String: String] = [:]) throws -> RunResult {
+    try runProgram(flowdoctorBinary, args, environment: environment)
+}
+
+/// Runs a program built beside the tests, collecting its output.
+func runProgram(_ program: URL, _ args: [String], environment: [String: String] = [:]) throws -> RunResult {
     let p = Process()
-    p.executableURL = flowdoctorBinary
+    p.executableURL = program
     p.arguments = args
     var env = ProcessInfo.processInfo.environment
     for (k, v) in environment { env[k] = v }
