@@ -5,6 +5,10 @@
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
+#include <stdio.h>
+#include <stdio_ext.h>
+#include <stdlib.h>
+#include <fcntl.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -34,8 +38,30 @@ static inline int cpcap_next(pcap_t *p, cpcap_packet *o) {
     return rc;
 }
 
-static inline pcap_t *cpcap_open_offline_nano(const char *path, char *errbuf) {
-    return pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, errbuf);
+/* An offline capture with nanosecond times, through a stdio stream of our own: a 1 MiB buffer
+ * instead of stdio's 4 KiB (one read system call per MiB, not per 4 KiB) and no per-call stream
+ * lock (one thread reads a file).
+ * The buffer goes back through *buffer and must be freed after pcap_close, which closes the file. */
+static inline pcap_t *cpcap_open_offline_buffered(const char *path, char *errbuf, void **buffer) {
+    enum { size = 1 << 20 };
+    *buffer = NULL;
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        snprintf(errbuf, PCAP_ERRBUF_SIZE, "%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    char *b = malloc(size);
+    if (b != NULL && setvbuf(f, b, _IOFBF, size) != 0) { free(b); b = NULL; }
+    __fsetlocking(f, FSETLOCKING_BYCALLER);
+    (void)posix_fadvise(fileno(f), 0, 0, POSIX_FADV_SEQUENTIAL);
+    pcap_t *p = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, errbuf);
+    if (p == NULL) {
+        fclose(f);
+        free(b);
+        return NULL;
+    }
+    *buffer = b;
+    return p;
 }
 
 static inline int cpcap_errbuf_size(void) { return PCAP_ERRBUF_SIZE; }

@@ -73,7 +73,7 @@ public struct Analyzer {
         if time > now { now = time }
         var p = DecodedPacket()
         Dissector.dissect(bytes, link: link, into: &p)
-        analyze(p, time: time, link: link)
+        analyze(&p, time: time, link: link)
         if now >= nextSweep { sweep() }
     }
 
@@ -95,10 +95,10 @@ public struct Analyzer {
     /// A worker's side: one packet numbered and decoded by the reader, with the capture's clock
     /// (the latest time across every shard) at that packet, so timeouts fire as they would in one
     /// analyzer.
-    public mutating func process(decoded p: DecodedPacket, frame: UInt64, clock: Int64, time: Int64, link: LinkType) {
+    public mutating func process(decoded p: inout DecodedPacket, frame: UInt64, clock: Int64, time: Int64, link: LinkType) {
         frameNumber = frame
         now = clock
-        analyze(p, time: time, link: link)
+        analyze(&p, time: time, link: link)
     }
 
     /// A worker's sweep, at the frame after which the reader's clock passed the sweep interval.
@@ -178,19 +178,21 @@ public struct Analyzer {
     }
 
     /// Per-packet analysis after the frame is counted and decoded.
-    mutating func analyze(_ p: DecodedPacket, time: Int64, link: LinkType) {
-        account(p, link: link)
+    // The packet goes by address (inout, never written): passed as a value, its 400 bytes were
+    // copied for every call.
+    mutating func analyze(_ p: inout DecodedPacket, time: Int64, link: LinkType) {
+        account(&p, link: link)
         if fragments.count > 0 { let sink = onFragmented; fragments.expire(now: now, sink) }
         // A fragment (not IPv6's atomic kind) goes to the tracker; its transport is analysed
         // once the whole datagram is there.
         if let fr = p.fragment, !(p.ipv6 != nil && fr.isAtomic) {
-            fragment(p, fr, time: time)
+            fragment(&p, fr, time: time)
             return
         }
-        transport(p, time: time)
+        transport(&p, time: time)
     }
 
-    mutating func transport(_ p: DecodedPacket, time: Int64) {
+    mutating func transport(_ p: inout DecodedPacket, time: Int64) {
         if let a = p.arp { names.arp(a, time: time, frame: frameNumber) }
         // DNS on port 53 either way: over UDP the datagram, over TCP a first message after its length.
         if let src = p.sourceAddress, let dst = p.destinationAddress, let data = p.payload, !data.isEmpty {
@@ -207,7 +209,7 @@ public struct Analyzer {
             }
         }
         if let t = p.tcp, let src = p.sourceAddress, let dst = p.destinationAddress {
-            tcp(p, t, src, dst, time)
+            tcp(&p, t, src, dst, time)
         } else if let u = p.udp, let src = p.sourceAddress, let dst = p.destinationAddress {
             // The length per the IP header: a reassembled datagram's header copy holds only its start.
             let length = p.transportWireLength.map { max($0 &- UDPHeader.length, 0) } ?? u.payload.count
@@ -221,7 +223,7 @@ public struct Analyzer {
 
     /// One fragment into the tracker; a completed datagram's transport header (kept from its
     /// first fragment) then goes through the flow analysis with the datagram's full length.
-    mutating func fragment(_ p: DecodedPacket, _ fr: FragmentInfo, time: Int64) {
+    mutating func fragment(_ p: inout DecodedPacket, _ fr: FragmentInfo, time: Int64) {
         guard let data = p.fragmentData, let src = p.sourceAddress, let dst = p.destinationAddress,
               let proto = p.fragmentProtocol else { return }
         let key = FragmentKey(source: src, destination: dst, identification: fr.identification, proto: proto,
@@ -247,7 +249,7 @@ public struct Analyzer {
             default:
                 return
             }
-            transport(q, time: time)
+            transport(&q, time: time)
         }
     }
 
@@ -304,7 +306,7 @@ public struct Analyzer {
 
     // MARK: TCP
 
-    mutating func tcp(_ p: DecodedPacket, _ t: TCPHeader, _ src: IPAddress, _ dst: IPAddress, _ time: Int64) {
+    mutating func tcp(_ p: inout DecodedPacket, _ t: TCPHeader, _ src: IPAddress, _ dst: IPAddress, _ time: Int64) {
         let flags = t.flags
         let (key, fromLow) = FlowKey.make(src, t.sourcePort, dst, t.destinationPort, .tcp)
         let isSYN = flags.contains(.syn) && !flags.contains(.ack)
@@ -444,7 +446,7 @@ public struct Analyzer {
 
     // MARK: counters
 
-    mutating func account(_ p: DecodedPacket, link: LinkType) {
+    mutating func account(_ p: inout DecodedPacket, link: LinkType) {
         switch link {
         case .ethernet: stats.count(.ethernet)
         case .linuxSLL: stats.count(.linuxSLL)

@@ -44,5 +44,5 @@ import PacketDecoding
 }
 
 extension UInt64 {
-    @inlinable func rotateLeft(_ n: UInt64) -> UInt64 { (self << n) | (self >> (64 - n)) }
+    @inlinable @inline(__always) func rotateLeft(_ n: UInt64) -> UInt64 { (self << n) | (self >> (64 - n)) }
 }

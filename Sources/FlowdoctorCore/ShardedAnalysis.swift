@@ -59,12 +59,15 @@ enum ShardedAnalysis {
                     // The packet is copied into the batch and decoded there: the worker gets views
                     // into the copy. This frame's sweep, if any, goes after it: only earlier
                     // frames are done when a batch is handed over here.
-                    if !batches[i].add(rec.bytes, frame: frame, clock: reader.now, time: rec.time, link: link) {
+                    // One reference per packet: each access to `batches[i]` costs a retain and a release.
+                    var batch = batches[i]
+                    if !batch.add(rec.bytes, frame: frame, clock: reader.now, time: rec.time, link: link) {
                         handOver(i, upTo: frame &- 1)
-                        _ = batches[i].add(rec.bytes.prefix(ShardedAnalysis.batchBytes), frame: frame, clock: reader.now,
-                                           time: rec.time, link: link)
+                        batch = batches[i]
+                        _ = batch.add(rec.bytes.prefix(ShardedAnalysis.batchBytes), frame: frame, clock: reader.now,
+                                      time: rec.time, link: link)
                     }
-                    if batches[i].isFull { handOver(i, upTo: frame &- 1) }
+                    if batch.isFull { handOver(i, upTo: frame &- 1) }
                 }
                 if sweep { for i in batches.indices { batches[i].addSweep(frame: frame, clock: reader.now) } }
                 sinceSync &+= 1
@@ -164,38 +167,57 @@ struct EventTag: Comparable {
 /// decoded views pointing into it; arena and items are reused from batch to batch.
 final class PacketBatch: @unchecked Sendable {
     struct Item {
-        var packet: DecodedPacket
-        var frame: UInt64
-        var clock: Int64
-        var time: Int64
-        var link: Int32
-        var isSweep: Bool
+        var packet = DecodedPacket()
+        var frame: UInt64 = 0
+        var clock: Int64 = 0
+        var time: Int64 = 0
+        var link: Int32 = 0
+        var isSweep = false
     }
     let arena = PacketArena(capacity: ShardedAnalysis.batchBytes)
+    /// Slots reused from batch to batch and written in place (an item is 450 bytes: building one
+    /// and appending it copied it twice); the first `count` are this batch's.
     var items = ContiguousArray<Item>()
+    private(set) var count = 0
     /// Every frame up to this one has been handed to the worker once this batch is done.
     var upTo: UInt64 = 0
     /// Set on the last batch: the capture's clock at its end.
     var finishClock: Int64?
 
-    init() { items.reserveCapacity(ShardedAnalysis.batchPackets + 64) }
+    init() { items = ContiguousArray(repeating: Item(), count: ShardedAnalysis.batchPackets + 64) }
 
-    var isFull: Bool { items.count >= ShardedAnalysis.batchPackets }
+    var isFull: Bool { count >= ShardedAnalysis.batchPackets }
+
+    private func nextSlot() -> Int {
+        if count == items.count { items.append(Item()) }
+        count += 1
+        return count - 1
+    }
 
     /// False when the arena has no room for the packet.
     func add(_ b: WireBytes, frame: UInt64, clock: Int64, time: Int64, link: LinkType) -> Bool {
         guard let copy = arena.append(b) else { return false }
-        items.append(Item(packet: DecodedPacket(), frame: frame, clock: clock, time: time, link: link.rawValue, isSweep: false))
-        Dissector.dissect(copy, link: link, into: &items[items.count - 1].packet)
+        let k = nextSlot()
+        items[k].frame = frame
+        items[k].clock = clock
+        items[k].time = time
+        items[k].link = link.rawValue
+        items[k].isSweep = false
+        items[k].packet = DecodedPacket()
+        Dissector.dissect(copy, link: link, into: &items[k].packet)
         return true
     }
 
     func addSweep(frame: UInt64, clock: Int64) {
-        items.append(Item(packet: DecodedPacket(), frame: frame, clock: clock, time: clock, link: 0, isSweep: true))
+        let k = nextSlot()
+        items[k].frame = frame
+        items[k].clock = clock
+        items[k].time = clock
+        items[k].isSweep = true
     }
 
     func reset() {
-        items.removeAll(keepingCapacity: true)
+        count = 0
         arena.reset()
         upTo = 0
         finishClock = nil
@@ -292,17 +314,22 @@ final class Worker: @unchecked Sendable {
     private func loop() {
         while true {
             let b = inbox.take()
-            for i in b.items.indices {
-                frame = b.items[i].frame
-                if b.items[i].isSweep {
+            // The items move out of the batch while they are worked through: a local array is
+            // read without going through the object each time.
+            var items = ContiguousArray<PacketBatch.Item>()
+            swap(&items, &b.items)
+            for i in 0..<b.count {
+                frame = items[i].frame
+                if items[i].isSweep {
                     phase = 1
-                    analyzer.sweep(frame: frame, clock: b.items[i].clock)
+                    analyzer.sweep(frame: frame, clock: items[i].clock)
                 } else {
                     phase = 0
-                    analyzer.process(decoded: b.items[i].packet, frame: frame, clock: b.items[i].clock, time: b.items[i].time,
-                                     link: LinkType(rawValue: b.items[i].link))
+                    analyzer.process(decoded: &items[i].packet, frame: frame, clock: items[i].clock, time: items[i].time,
+                                     link: LinkType(rawValue: items[i].link))
                 }
             }
+            swap(&items, &b.items)
             let last = b.finishClock
             if let clock = last {
                 phase = 2

@@ -92,6 +92,7 @@ public final class OfflineFile {
     public let format: CaptureFormat
     public let snapshotLength: Int
     private let handle: OpaquePointer
+    private var streamBuffer: UnsafeMutableRawPointer?
     private var filter = bpf_program()
     private var hasFilter = false
 
@@ -107,7 +108,7 @@ public final class OfflineFile {
         format = Self.sniffFormat(path)
 
         var errbuf = [CChar](repeating: 0, count: Int(cpcap_errbuf_size()))
-        guard let h = cpcap_open_offline_nano(path, &errbuf) else {
+        guard let h = cpcap_open_offline_buffered(path, &errbuf, &streamBuffer) else {
             let message = String(decoding: errbuf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             if access(path, R_OK) != 0 { throw .unreadable(path, String(cString: strerror(errno))) }
             throw .notACapture(path, Self.trimPrefix(message))
@@ -132,6 +133,7 @@ public final class OfflineFile {
     deinit {
         if hasFilter { pcap_freecode(&filter) }
         pcap_close(handle)
+        free(streamBuffer)
     }
 
     /// Reads every packet in order. `body` gets each packet and whether it passed the filter.

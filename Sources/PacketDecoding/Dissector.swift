@@ -39,10 +39,10 @@ public struct DecodedPacket: Sendable {
 
     @inlinable public init() {}
 
-    @inlinable public var sourceAddress: IPAddress? { ipv4?.source ?? ipv6?.source }
-    @inlinable public var destinationAddress: IPAddress? { ipv4?.destination ?? ipv6?.destination }
+    @inlinable @inline(__always) public var sourceAddress: IPAddress? { ipv4?.source ?? ipv6?.source }
+    @inlinable @inline(__always) public var destinationAddress: IPAddress? { ipv4?.destination ?? ipv6?.destination }
     /// TTL or hop limit.
-    @inlinable public var hopLimit: UInt8? { ipv4?.ttl ?? ipv6?.hopLimit }
+    @inlinable @inline(__always) public var hopLimit: UInt8? { ipv4?.ttl ?? ipv6?.hopLimit }
 
     /// Forgets a tunnel's outer network and transport layers before its inner packet is decoded.
     @inlinable mutating func dropOuterLayers() {

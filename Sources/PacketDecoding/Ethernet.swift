@@ -6,12 +6,12 @@ public struct EthernetHeader: Sendable {
         guard b.count >= Self.length else { throw .truncated(.ethernet, needed: Self.length, have: b.count) }
         bytes = b
     }
-    @inlinable public var destination: MACAddress { bytes.mac(0) }
-    @inlinable public var source: MACAddress { bytes.mac(6) }
-    @inlinable public var etherType: EtherType { EtherType(rawValue: bytes.u16(12)) }
+    @inlinable @inline(__always) public var destination: MACAddress { bytes.mac(0) }
+    @inlinable @inline(__always) public var source: MACAddress { bytes.mac(6) }
+    @inlinable @inline(__always) public var etherType: EtherType { EtherType(rawValue: bytes.u16(12)) }
     /// Values ≤ 1500 are an 802.3 length, not a type (LLC/SNAP follows).
-    @inlinable public var isLengthField: Bool { bytes.u16(12) <= 1500 }
-    @inlinable public var payload: WireBytes { bytes.dropFirst(Self.length) }
+    @inlinable @inline(__always) public var isLengthField: Bool { bytes.u16(12) <= 1500 }
+    @inlinable @inline(__always) public var payload: WireBytes { bytes.dropFirst(Self.length) }
 }
 
 /// One 802.1Q / 802.1ad tag: TCI then the inner EtherType.
@@ -22,10 +22,10 @@ public struct VLANTag: Sendable {
         guard b.count >= Self.length else { throw .truncated(.vlan, needed: Self.length, have: b.count) }
         bytes = b
     }
-    @inlinable public var priority: UInt8 { UInt8(bytes.u16(0) >> 13) }
-    @inlinable public var vlanID: UInt16 { bytes.u16(0) & 0x0fff }
-    @inlinable public var etherType: EtherType { EtherType(rawValue: bytes.u16(2)) }
-    @inlinable public var payload: WireBytes { bytes.dropFirst(Self.length) }
+    @inlinable @inline(__always) public var priority: UInt8 { UInt8(bytes.u16(0) >> 13) }
+    @inlinable @inline(__always) public var vlanID: UInt16 { bytes.u16(0) & 0x0fff }
+    @inlinable @inline(__always) public var etherType: EtherType { EtherType(rawValue: bytes.u16(2)) }
+    @inlinable @inline(__always) public var payload: WireBytes { bytes.dropFirst(Self.length) }
 }
 
 /// Linux "cooked" capture v1 (DLT_LINUX_SLL): 16 bytes, protocol at offset 14.
@@ -37,13 +37,13 @@ public struct LinuxSLLHeader: Sendable {
         bytes = b
     }
     /// 0 to us, 1 broadcast, 2 multicast, 3 to someone else, 4 sent by us.
-    @inlinable public var packetType: UInt16 { bytes.u16(0) }
-    @inlinable public var hardwareType: UInt16 { bytes.u16(2) }
-    @inlinable public var addressLength: Int { Int(bytes.u16(4)) }
+    @inlinable @inline(__always) public var packetType: UInt16 { bytes.u16(0) }
+    @inlinable @inline(__always) public var hardwareType: UInt16 { bytes.u16(2) }
+    @inlinable @inline(__always) public var addressLength: Int { Int(bytes.u16(4)) }
     /// The link-layer source address when it is a MAC (ARPHRD_ETHER, 6 bytes).
-    @inlinable public var sourceMAC: MACAddress? { addressLength == 6 ? bytes.mac(6) : nil }
-    @inlinable public var protocolType: EtherType { EtherType(rawValue: bytes.u16(14)) }
-    @inlinable public var payload: WireBytes { bytes.dropFirst(Self.length) }
+    @inlinable @inline(__always) public var sourceMAC: MACAddress? { addressLength == 6 ? bytes.mac(6) : nil }
+    @inlinable @inline(__always) public var protocolType: EtherType { EtherType(rawValue: bytes.u16(14)) }
+    @inlinable @inline(__always) public var payload: WireBytes { bytes.dropFirst(Self.length) }
 }
 
 /// Linux "cooked" capture v2 (DLT_LINUX_SLL2): 20 bytes, protocol at offset 0.
@@ -54,13 +54,13 @@ public struct LinuxSLL2Header: Sendable {
         guard b.count >= Self.length else { throw .truncated(.sll2, needed: Self.length, have: b.count) }
         bytes = b
     }
-    @inlinable public var protocolType: EtherType { EtherType(rawValue: bytes.u16(0)) }
-    @inlinable public var interfaceIndex: UInt32 { bytes.u32(4) }
-    @inlinable public var hardwareType: UInt16 { bytes.u16(8) }
-    @inlinable public var packetType: UInt8 { bytes.u8(10) }
-    @inlinable public var addressLength: Int { Int(bytes.u8(11)) }
-    @inlinable public var sourceMAC: MACAddress? { addressLength == 6 ? bytes.mac(12) : nil }
-    @inlinable public var payload: WireBytes { bytes.dropFirst(Self.length) }
+    @inlinable @inline(__always) public var protocolType: EtherType { EtherType(rawValue: bytes.u16(0)) }
+    @inlinable @inline(__always) public var interfaceIndex: UInt32 { bytes.u32(4) }
+    @inlinable @inline(__always) public var hardwareType: UInt16 { bytes.u16(8) }
+    @inlinable @inline(__always) public var packetType: UInt8 { bytes.u8(10) }
+    @inlinable @inline(__always) public var addressLength: Int { Int(bytes.u8(11)) }
+    @inlinable @inline(__always) public var sourceMAC: MACAddress? { addressLength == 6 ? bytes.mac(12) : nil }
+    @inlinable @inline(__always) public var payload: WireBytes { bytes.dropFirst(Self.length) }
 }
 
 /// BSD loopback (DLT_NULL: host byte order; DLT_LOOP: network byte order): a 4-byte AF_ value.
@@ -90,7 +90,7 @@ public struct NullHeader: Sendable {
         default: return nil
         }
     }
-    @inlinable public var payload: WireBytes { bytes.dropFirst(Self.length) }
+    @inlinable @inline(__always) public var payload: WireBytes { bytes.dropFirst(Self.length) }
 }
 
 /// ARP for IPv4 over Ethernet (the only form flowdoctor analyses).
@@ -107,9 +107,9 @@ public struct ARPPacket: Sendable {
         bytes = b
     }
     /// 1 request, 2 reply.
-    @inlinable public var operation: UInt16 { bytes.u16(6) }
-    @inlinable public var senderMAC: MACAddress { bytes.mac(8) }
-    @inlinable public var senderIP: IPAddress { bytes.ipv4Address(14) }
-    @inlinable public var targetMAC: MACAddress { bytes.mac(18) }
-    @inlinable public var targetIP: IPAddress { bytes.ipv4Address(24) }
+    @inlinable @inline(__always) public var operation: UInt16 { bytes.u16(6) }
+    @inlinable @inline(__always) public var senderMAC: MACAddress { bytes.mac(8) }
+    @inlinable @inline(__always) public var senderIP: IPAddress { bytes.ipv4Address(14) }
+    @inlinable @inline(__always) public var targetMAC: MACAddress { bytes.mac(18) }
+    @inlinable @inline(__always) public var targetIP: IPAddress { bytes.ipv4Address(24) }
 }

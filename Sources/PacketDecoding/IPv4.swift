@@ -28,28 +28,28 @@ public struct IPv4Header: Sendable {
         bytes = (total != 0 && b.count > total) ? b.slice(0, total) : b
     }
 
-    @inlinable public var headerLength: Int { Int(bytes.u8(0) & 0x0f) &* 4 }
-    @inlinable public var dscp: UInt8 { bytes.u8(1) >> 2 }
-    @inlinable public var ecn: UInt8 { bytes.u8(1) & 3 }
+    @inlinable @inline(__always) public var headerLength: Int { Int(bytes.u8(0) & 0x0f) &* 4 }
+    @inlinable @inline(__always) public var dscp: UInt8 { bytes.u8(1) >> 2 }
+    @inlinable @inline(__always) public var ecn: UInt8 { bytes.u8(1) & 3 }
     /// Total Length from the header (0 for TSO captures).
-    @inlinable public var totalLength: Int { Int(bytes.u16(2)) }
+    @inlinable @inline(__always) public var totalLength: Int { Int(bytes.u16(2)) }
     /// The datagram's length on the wire: Total Length, or what was captured when it is 0.
-    @inlinable public var wireLength: Int { totalLength == 0 ? bytes.count : totalLength }
-    @inlinable public var identification: UInt16 { bytes.u16(4) }
-    @inlinable public var dontFragment: Bool { bytes.u16(6) & 0x4000 != 0 }
-    @inlinable public var moreFragments: Bool { bytes.u16(6) & 0x2000 != 0 }
+    @inlinable @inline(__always) public var wireLength: Int { totalLength == 0 ? bytes.count : totalLength }
+    @inlinable @inline(__always) public var identification: UInt16 { bytes.u16(4) }
+    @inlinable @inline(__always) public var dontFragment: Bool { bytes.u16(6) & 0x4000 != 0 }
+    @inlinable @inline(__always) public var moreFragments: Bool { bytes.u16(6) & 0x2000 != 0 }
     /// Offset in bytes.
-    @inlinable public var fragmentOffset: Int { Int(bytes.u16(6) & 0x1fff) &* 8 }
-    @inlinable public var isFragment: Bool { bytes.u16(6) & 0x3fff != 0 }
-    @inlinable public var ttl: UInt8 { bytes.u8(8) }
-    @inlinable public var proto: IPProtocol { IPProtocol(rawValue: bytes.u8(9)) }
-    @inlinable public var checksum: UInt16 { bytes.u16(10) }
-    @inlinable public var source: IPAddress { bytes.ipv4Address(12) }
-    @inlinable public var destination: IPAddress { bytes.ipv4Address(16) }
-    @inlinable public var options: WireBytes { bytes.slice(Self.minimumLength, headerLength) }
-    @inlinable public var payload: WireBytes { bytes.dropFirst(headerLength) }
+    @inlinable @inline(__always) public var fragmentOffset: Int { Int(bytes.u16(6) & 0x1fff) &* 8 }
+    @inlinable @inline(__always) public var isFragment: Bool { bytes.u16(6) & 0x3fff != 0 }
+    @inlinable @inline(__always) public var ttl: UInt8 { bytes.u8(8) }
+    @inlinable @inline(__always) public var proto: IPProtocol { IPProtocol(rawValue: bytes.u8(9)) }
+    @inlinable @inline(__always) public var checksum: UInt16 { bytes.u16(10) }
+    @inlinable @inline(__always) public var source: IPAddress { bytes.ipv4Address(12) }
+    @inlinable @inline(__always) public var destination: IPAddress { bytes.ipv4Address(16) }
+    @inlinable @inline(__always) public var options: WireBytes { bytes.slice(Self.minimumLength, headerLength) }
+    @inlinable @inline(__always) public var payload: WireBytes { bytes.dropFirst(headerLength) }
     /// Payload bytes the datagram carries on the wire (captured or not).
-    @inlinable public var payloadWireLength: Int { Swift.max(wireLength &- headerLength, 0) }
+    @inlinable @inline(__always) public var payloadWireLength: Int { Swift.max(wireLength &- headerLength, 0) }
     /// The capture holds less than the datagram (snaplen or an ICMP quote), not a sender error.
-    @inlinable public var payloadIsTruncated: Bool { bytes.count < wireLength }
+    @inlinable @inline(__always) public var payloadIsTruncated: Bool { bytes.count < wireLength }
 }

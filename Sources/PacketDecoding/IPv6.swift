@@ -11,17 +11,17 @@ public struct IPv6Header: Sendable {
         bytes = (b.u16(4) != 0 && b.count > total) ? b.slice(0, total) : b
     }
 
-    @inlinable public var trafficClass: UInt8 { UInt8(truncatingIfNeeded: bytes.u16(0) >> 4) }
-    @inlinable public var flowLabel: UInt32 { bytes.u32(0) & 0x000F_FFFF }
-    @inlinable public var payloadLength: Int { Int(bytes.u16(4)) }
-    @inlinable public var wireLength: Int { payloadLength == 0 ? bytes.count : Self.length &+ payloadLength }
-    @inlinable public var nextHeader: IPProtocol { IPProtocol(rawValue: bytes.u8(6)) }
-    @inlinable public var hopLimit: UInt8 { bytes.u8(7) }
-    @inlinable public var source: IPAddress { bytes.ipv6Address(8) }
-    @inlinable public var destination: IPAddress { bytes.ipv6Address(24) }
+    @inlinable @inline(__always) public var trafficClass: UInt8 { UInt8(truncatingIfNeeded: bytes.u16(0) >> 4) }
+    @inlinable @inline(__always) public var flowLabel: UInt32 { bytes.u32(0) & 0x000F_FFFF }
+    @inlinable @inline(__always) public var payloadLength: Int { Int(bytes.u16(4)) }
+    @inlinable @inline(__always) public var wireLength: Int { payloadLength == 0 ? bytes.count : Self.length &+ payloadLength }
+    @inlinable @inline(__always) public var nextHeader: IPProtocol { IPProtocol(rawValue: bytes.u8(6)) }
+    @inlinable @inline(__always) public var hopLimit: UInt8 { bytes.u8(7) }
+    @inlinable @inline(__always) public var source: IPAddress { bytes.ipv6Address(8) }
+    @inlinable @inline(__always) public var destination: IPAddress { bytes.ipv6Address(24) }
     /// Everything after the fixed header: extension headers, then the upper layer.
-    @inlinable public var payload: WireBytes { bytes.dropFirst(Self.length) }
-    @inlinable public var payloadIsTruncated: Bool { bytes.count < wireLength }
+    @inlinable @inline(__always) public var payload: WireBytes { bytes.dropFirst(Self.length) }
+    @inlinable @inline(__always) public var payloadIsTruncated: Bool { bytes.count < wireLength }
 }
 
 /// One IPv6 extension header as the chain walk yields it.
@@ -29,7 +29,7 @@ public struct IPv6ExtensionHeader: Sendable {
     public let type: IPProtocol
     public let bytes: WireBytes
     @inlinable public init(type: IPProtocol, bytes: WireBytes) { self.type = type; self.bytes = bytes }
-    @inlinable public var nextHeader: IPProtocol { IPProtocol(rawValue: bytes.u8(0)) }
+    @inlinable @inline(__always) public var nextHeader: IPProtocol { IPProtocol(rawValue: bytes.u8(0)) }
 }
 
 /// IPv6 Fragment header fields (RFC 8200 §4.5).
@@ -41,7 +41,7 @@ public struct FragmentInfo: Sendable, Equatable {
         self.identification = identification; self.offset = offset; self.moreFragments = moreFragments
     }
     /// RFC 6946: offset 0 and M clear is an "atomic" fragment, a complete datagram.
-    @inlinable public var isAtomic: Bool { offset == 0 && !moreFragments }
+    @inlinable @inline(__always) public var isAtomic: Bool { offset == 0 && !moreFragments }
 }
 
 /// Walks the extension-header chain without allocating. Stops at the first non-extension

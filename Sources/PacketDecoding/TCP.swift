@@ -43,17 +43,17 @@ public struct TCPHeader: Sendable {
     }
     @inlinable public init(_ b: WireBytes) throws(DecodeError) { try self.init(b, wireLength: b.count) }
 
-    @inlinable public var sourcePort: UInt16 { bytes.u16(0) }
-    @inlinable public var destinationPort: UInt16 { bytes.u16(2) }
-    @inlinable public var sequence: SeqNum { SeqNum(bytes.u32(4)) }
-    @inlinable public var acknowledgment: SeqNum { SeqNum(bytes.u32(8)) }
-    @inlinable public var headerLength: Int { Int(bytes.u8(12) >> 4) &* 4 }
-    @inlinable public var flags: TCPFlags { TCPFlags(rawValue: bytes.u16(12) & 0x01ff) }
-    @inlinable public var window: UInt16 { bytes.u16(14) }
-    @inlinable public var checksum: UInt16 { bytes.u16(16) }
-    @inlinable public var urgentPointer: UInt16 { bytes.u16(18) }
-    @inlinable public var options: TCPOptions { TCPOptions(bytes.slice(Self.minimumLength, headerLength)) }
-    @inlinable public var payload: WireBytes { bytes.dropFirst(headerLength) }
+    @inlinable @inline(__always) public var sourcePort: UInt16 { bytes.u16(0) }
+    @inlinable @inline(__always) public var destinationPort: UInt16 { bytes.u16(2) }
+    @inlinable @inline(__always) public var sequence: SeqNum { SeqNum(bytes.u32(4)) }
+    @inlinable @inline(__always) public var acknowledgment: SeqNum { SeqNum(bytes.u32(8)) }
+    @inlinable @inline(__always) public var headerLength: Int { Int(bytes.u8(12) >> 4) &* 4 }
+    @inlinable @inline(__always) public var flags: TCPFlags { TCPFlags(rawValue: bytes.u16(12) & 0x01ff) }
+    @inlinable @inline(__always) public var window: UInt16 { bytes.u16(14) }
+    @inlinable @inline(__always) public var checksum: UInt16 { bytes.u16(16) }
+    @inlinable @inline(__always) public var urgentPointer: UInt16 { bytes.u16(18) }
+    @inlinable @inline(__always) public var options: TCPOptions { TCPOptions(bytes.slice(Self.minimumLength, headerLength)) }
+    @inlinable @inline(__always) public var payload: WireBytes { bytes.dropFirst(headerLength) }
 }
 
 /// One TCP option.
@@ -189,9 +189,9 @@ public struct UDPHeader: Sendable {
         bytes = (len != 0 && b.count > len) ? b.slice(0, len) : b
     }
     @inlinable public init(_ b: WireBytes) throws(DecodeError) { try self.init(b, wireLength: b.count) }
-    @inlinable public var sourcePort: UInt16 { bytes.u16(0) }
-    @inlinable public var destinationPort: UInt16 { bytes.u16(2) }
-    @inlinable public var length: Int { Int(bytes.u16(4)) }
-    @inlinable public var checksum: UInt16 { bytes.u16(6) }
-    @inlinable public var payload: WireBytes { bytes.dropFirst(Self.length) }
+    @inlinable @inline(__always) public var sourcePort: UInt16 { bytes.u16(0) }
+    @inlinable @inline(__always) public var destinationPort: UInt16 { bytes.u16(2) }
+    @inlinable @inline(__always) public var length: Int { Int(bytes.u16(4)) }
+    @inlinable @inline(__always) public var checksum: UInt16 { bytes.u16(6) }
+    @inlinable @inline(__always) public var payload: WireBytes { bytes.dropFirst(Self.length) }
 }
