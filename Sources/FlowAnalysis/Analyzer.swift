@@ -92,12 +92,14 @@ public struct Analyzer {
         return true
     }
 
-    /// A worker's side: one packet numbered and decoded by the reader, with the capture's clock
-    /// (the latest time across every shard) at that packet, so timeouts fire as they would in one
-    /// analyzer.
-    public mutating func process(decoded p: inout DecodedPacket, frame: UInt64, clock: Int64, time: Int64, link: LinkType) {
+    /// A worker's side: one frame numbered by the reader (the worker decodes it), with the
+    /// capture's clock (the latest time across every shard) at that frame, so timeouts fire as
+    /// they would in one analyzer.
+    public mutating func process(_ bytes: WireBytes, frame: UInt64, clock: Int64, time: Int64, link: LinkType) {
         frameNumber = frame
         now = clock
+        var p = DecodedPacket()
+        Dissector.dissect(bytes, link: link, into: &p)
         analyze(&p, time: time, link: link)
     }
 

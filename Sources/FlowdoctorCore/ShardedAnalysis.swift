@@ -5,9 +5,9 @@ import PacketCapture
 import PacketDecoding
 import Reporting
 
-/// `analyze --threads N`: the calling thread reads, numbers and decodes every frame, and hands it
-/// to the worker that owns its host pair (`Analyzer.shardHash`, from the bytes where it can); each worker runs its own
-/// analyzer and flow table. What the workers finalise is merged back into one diagnoser in the
+/// `analyze --threads N`: the calling thread reads and numbers every frame and hands a copy of it
+/// to the worker that owns its host pair (`Analyzer.shardHash`, from the bytes where it can); each
+/// worker decodes its frames and runs its own analyzer and flow table. What the workers finalise is merged back into one diagnoser in the
 /// order one analyzer would have produced it, so the report is the same as with one thread
 /// (bar `limits.peakFlows`/`peakHalfOpen`, the sum of the workers' peaks, and evictions when a
 /// table fills: each worker holds `maxFlows / N`).
@@ -31,15 +31,18 @@ enum ShardedAnalysis {
         diagnoser.fragmentSetCap = options.analyzer.fragments.maxDatagrams
         // The reader's analyzer only numbers frames, keeps the frame counters and the clock.
         var reader = Analyzer(config: options.analyzer)
-        var batches = workers.map { $0.freshBatch() }
+        // What each worker gets next, gathered as plain values: no object is touched per packet.
+        var open = workers.map { _ in PacketBatch.Contents() }
         var summaries: [CaptureFile] = []
         var sinceSync: UInt64 = 0
         var meter = ProgressMeter(options.progress, paths: files.map(\.path))
 
-        func handOver(_ i: Int, upTo frame: UInt64) {
-            batches[i].upTo = frame
-            workers[i].inbox.put(batches[i])
-            batches[i] = workers[i].freshBatch()
+        func handOver(_ i: Int, upTo frame: UInt64, finishClock: Int64? = nil) {
+            let b = workers[i].freshBatch()
+            swap(&b.contents, &open[i])
+            b.upTo = frame
+            b.finishClock = finishClock
+            workers[i].inbox.put(b)
         }
         func sync(upTo frame: UInt64) {
             for i in workers.indices { handOver(i, upTo: frame) }
@@ -56,20 +59,16 @@ enum ShardedAnalysis {
                     let h = Analyzer.quickShardHash(rec.bytes, link: link)
                         ?? Analyzer.shardHash(Dissector.dissect(rec.bytes, link: link))
                     let i = h == 0 ? 0 : Int(h % UInt64(n))
-                    // The packet is copied into the batch and decoded there: the worker gets views
-                    // into the copy. This frame's sweep, if any, goes after it: only earlier
-                    // frames are done when a batch is handed over here.
-                    // One reference per packet: each access to `batches[i]` costs a retain and a release.
-                    var batch = batches[i]
-                    if !batch.add(rec.bytes, frame: frame, clock: reader.now, time: rec.time, link: link) {
-                        handOver(i, upTo: frame &- 1)
-                        batch = batches[i]
-                        _ = batch.add(rec.bytes.prefix(ShardedAnalysis.batchBytes), frame: frame, clock: reader.now,
-                                      time: rec.time, link: link)
-                    }
-                    if batch.isFull { handOver(i, upTo: frame &- 1) }
+                    // The packet is copied into the batch; the worker decodes the copy (decoding
+                    // here and handing over the 400-byte result cost the reader more than the
+                    // decoding costs the worker). This frame's sweep, if any, goes after it: only
+                    // earlier frames are done when a batch is handed over here.
+                    if !open[i].hasRoom(for: rec.bytes) { handOver(i, upTo: frame &- 1) }
+                    open[i].add(rec.bytes.prefix(ShardedAnalysis.batchBytes), frame: frame, clock: reader.now,
+                                time: rec.time, link: link)
+                    if open[i].isFull { handOver(i, upTo: frame &- 1) }
                 }
-                if sweep { for i in batches.indices { batches[i].addSweep(frame: frame, clock: reader.now) } }
+                if sweep { for i in open.indices { open[i].addSweep(frame: frame, clock: reader.now) } }
                 sinceSync &+= 1
                 if sinceSync >= syncFrames {
                     sinceSync = 0
@@ -80,8 +79,7 @@ enum ShardedAnalysis {
             summaries.append(OfflineAnalysis.summary(of: f, packets: reader.frameNumber - before, end: end))
         }
         for i in workers.indices {
-            batches[i].finishClock = reader.now
-            handOver(i, upTo: .max)
+            handOver(i, upTo: .max, finishClock: reader.now)
         }
         for w in workers { w.done.wait() }
         // The end, in one analyzer's order: every event of the packets and sweeps; then the flows
@@ -163,62 +161,56 @@ struct EventTag: Comparable {
     }
 }
 
-/// Packets for one worker, decoded by the reader: their bytes back to back in an arena, the
-/// decoded views pointing into it; arena and items are reused from batch to batch.
+/// Packets for one worker: their bytes back to back in one array, with frame numbers and times.
+/// The arrays keep their capacity from batch to batch (no allocation in steady state).
 final class PacketBatch: @unchecked Sendable {
     struct Item {
-        var packet = DecodedPacket()
-        var frame: UInt64 = 0
-        var clock: Int64 = 0
-        var time: Int64 = 0
-        var link: Int32 = 0
-        var isSweep = false
+        var offset: Int32
+        var length: Int32
+        var frame: UInt64
+        var clock: Int64
+        var time: Int64
+        var link: Int32
+        var isSweep: Bool
     }
-    let arena = PacketArena(capacity: ShardedAnalysis.batchBytes)
-    /// Slots reused from batch to batch and written in place (an item is 450 bytes: building one
-    /// and appending it copied it twice); the first `count` are this batch's.
-    var items = ContiguousArray<Item>()
-    private(set) var count = 0
+    /// What the reader fills: plain values (no object is touched per packet), moved into a batch
+    /// object to be handed over.
+    struct Contents {
+        var bytes = ContiguousArray<UInt8>()
+        var items = ContiguousArray<Item>()
+
+        var isFull: Bool { items.count >= ShardedAnalysis.batchPackets }
+
+        func hasRoom(for b: WireBytes) -> Bool { bytes.isEmpty || bytes.count &+ b.count <= ShardedAnalysis.batchBytes }
+
+        mutating func add(_ b: WireBytes, frame: UInt64, clock: Int64, time: Int64, link: LinkType) {
+            if bytes.capacity == 0 {
+                bytes.reserveCapacity(ShardedAnalysis.batchBytes)
+                items.reserveCapacity(ShardedAnalysis.batchPackets + 64)
+            }
+            let offset = Int32(bytes.count)
+            b.append(to: &bytes)
+            items.append(Item(offset: offset, length: Int32(b.count), frame: frame, clock: clock, time: time,
+                              link: link.rawValue, isSweep: false))
+        }
+
+        mutating func addSweep(frame: UInt64, clock: Int64) {
+            items.append(Item(offset: 0, length: 0, frame: frame, clock: clock, time: clock, link: 0, isSweep: true))
+        }
+
+        mutating func removeAll() {
+            bytes.removeAll(keepingCapacity: true)
+            items.removeAll(keepingCapacity: true)
+        }
+    }
+    var contents = Contents()
     /// Every frame up to this one has been handed to the worker once this batch is done.
     var upTo: UInt64 = 0
     /// Set on the last batch: the capture's clock at its end.
     var finishClock: Int64?
 
-    init() { items = ContiguousArray(repeating: Item(), count: ShardedAnalysis.batchPackets + 64) }
-
-    var isFull: Bool { count >= ShardedAnalysis.batchPackets }
-
-    private func nextSlot() -> Int {
-        if count == items.count { items.append(Item()) }
-        count += 1
-        return count - 1
-    }
-
-    /// False when the arena has no room for the packet.
-    func add(_ b: WireBytes, frame: UInt64, clock: Int64, time: Int64, link: LinkType) -> Bool {
-        guard let copy = arena.append(b) else { return false }
-        let k = nextSlot()
-        items[k].frame = frame
-        items[k].clock = clock
-        items[k].time = time
-        items[k].link = link.rawValue
-        items[k].isSweep = false
-        items[k].packet = DecodedPacket()
-        Dissector.dissect(copy, link: link, into: &items[k].packet)
-        return true
-    }
-
-    func addSweep(frame: UInt64, clock: Int64) {
-        let k = nextSlot()
-        items[k].frame = frame
-        items[k].clock = clock
-        items[k].time = clock
-        items[k].isSweep = true
-    }
-
     func reset() {
-        count = 0
-        arena.reset()
+        contents.removeAll()
         upTo = 0
         finishClock = nil
     }
@@ -314,22 +306,20 @@ final class Worker: @unchecked Sendable {
     private func loop() {
         while true {
             let b = inbox.take()
-            // The items move out of the batch while they are worked through: a local array is
-            // read without going through the object each time.
-            var items = ContiguousArray<PacketBatch.Item>()
-            swap(&items, &b.items)
-            for i in 0..<b.count {
-                frame = items[i].frame
-                if items[i].isSweep {
-                    phase = 1
-                    analyzer.sweep(frame: frame, clock: items[i].clock)
-                } else {
-                    phase = 0
-                    analyzer.process(decoded: &items[i].packet, frame: frame, clock: items[i].clock, time: items[i].time,
-                                     link: LinkType(rawValue: items[i].link))
+            WireBytes.with(b.contents.bytes) { all in
+                for item in b.contents.items {
+                    frame = item.frame
+                    if item.isSweep {
+                        phase = 1
+                        analyzer.sweep(frame: frame, clock: item.clock)
+                    } else {
+                        phase = 0
+                        let start = Int(item.offset)
+                        analyzer.process(all.slice(start, start &+ Int(item.length)), frame: frame, clock: item.clock,
+                                         time: item.time, link: LinkType(rawValue: item.link))
+                    }
                 }
             }
-            swap(&items, &b.items)
             let last = b.finishClock
             if let clock = last {
                 phase = 2

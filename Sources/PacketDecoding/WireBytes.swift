@@ -82,31 +82,3 @@ extension WireBytes {
         try unsafe bytes.withUnsafeBytes { raw in try body(unsafe WireBytes(raw)) }
     }
 }
-
-/// A fixed block that packets are copied into, to hand a batch of them (decoded, with views into
-/// the copies) to another thread. Views from `append` stay valid until `reset` or deinit; the
-/// owner resets only once the batch has come back from its worker.
-@safe
-public final class PacketArena: @unchecked Sendable {
-    private let base: UnsafeMutableRawBufferPointer
-    public private(set) var used = 0
-
-    public init(capacity: Int) {
-        unsafe base = UnsafeMutableRawBufferPointer.allocate(byteCount: Swift.max(capacity, 1), alignment: 16)
-    }
-    deinit { unsafe base.deallocate() }
-
-    public var capacity: Int { unsafe base.count }
-
-    /// A copy of `b` in the arena, or nil when it has no room left.
-    public func append(_ b: WireBytes) -> WireBytes? {
-        let n = b.count
-        guard n <= capacity &- used else { return nil }
-        let dst = unsafe UnsafeMutableRawBufferPointer(rebasing: base[used..<used &+ n])
-        unsafe dst.copyMemory(from: b.raw)
-        used &+= n
-        return unsafe WireBytes(UnsafeRawBufferPointer(dst))
-    }
-
-    public func reset() { used = 0 }
-}
