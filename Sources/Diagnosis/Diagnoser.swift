@@ -230,6 +230,8 @@ public struct Diagnoser: Sendable {
         return n
     }
 
+    // Inlined: called from a mutating method, a call on `self` copied the whole diagnoser (1.5 KB).
+    @inline(__always)
     func peekGroup(_ kind: FindingKind, server: IPAddress) -> Int {
         let g = GroupKey(kind: kind, server: server)
         return g == lastGroup ? lastGroupCount : perGroup[g, default: 0]

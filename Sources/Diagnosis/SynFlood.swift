@@ -12,6 +12,10 @@ struct FloodStats: Sendable {
     var halfOpen = 0
     var sources = Set<IPAddress>()
     var bitmap: [UInt64] = []
+    /// A second bit per source, from other bits of its hash, set beside the counting bitmap: a
+    /// source is taken as seen before only when both its bits are set, so fewer of a spoofed
+    /// flood's unique sources reach the heavy-hitter slots (a 40% false "seen" becomes 16%).
+    var seen: [UInt64] = []
     var sourcesOverflow: Bool { !bitmap.isEmpty }
     var hitters: [IPAddress] = []
     var hitterHashes: [UInt64] = []
@@ -36,11 +40,17 @@ struct FloodStats: Sendable {
             firstSighting = sources.insert(src).inserted
             if sources.count > Self.maxTrackedSources {
                 bitmap = [UInt64](repeating: 0, count: Self.bitmapBits / 64)
-                for s in sources { _ = mark(Self.hash(s)) }
+                seen = bitmap
+                for s in sources {
+                    let x = Self.hash(s)
+                    _ = mark(x)
+                    _ = markSeen(x >> 32)
+                }
                 sources = []
             }
         } else {
-            firstSighting = mark(h)
+            let a = mark(h), b = markSeen(h >> 32)
+            firstSighting = a || b
         }
         // A source seen once cannot be a heavy hitter yet; in a flood of spoofed, unique
         // sources this skips the table almost always.
@@ -73,6 +83,14 @@ struct FloodStats: Sendable {
         let m: UInt64 = 1 << UInt64(bit & 63)
         let was = bitmap[bit >> 6] & m != 0
         bitmap[bit >> 6] |= m
+        return !was
+    }
+
+    mutating func markSeen(_ x: UInt64) -> Bool {
+        let bit = Int(truncatingIfNeeded: x) & (Self.bitmapBits - 1)
+        let m: UInt64 = 1 << UInt64(bit & 63)
+        let was = seen[bit >> 6] & m != 0
+        seen[bit >> 6] |= m
         return !was
     }
 

@@ -49,11 +49,17 @@ public struct Analyzer {
     var nextSweep: Int64 = .min
     static let sweepInterval: Int64 = 60 * 1_000_000_000
 
-    public init(config: AnalyzerConfig = AnalyzerConfig(), onFinished: @escaping (Flow, _ now: Int64) -> Void = { _, _ in },
-                onHalfOpenFinished: ((HalfOpen, _ now: Int64) -> Void)? = nil) {
+    public init(config: AnalyzerConfig = AnalyzerConfig(), onFinished: @escaping (Flow, _ now: Int64) -> Void = { _, _ in }) {
+        self.init(config: config, onFinished: onFinished, onHalfOpenFinished: { h, now in onFinished(h.flow(), now) })
+    }
+
+    // Not an optional closure: one taken out of an Optional is wrapped in conversion thunks that
+    // copied the attempt three times per call (a SYN flood makes a million calls).
+    public init(config: AnalyzerConfig = AnalyzerConfig(), onFinished: @escaping (Flow, _ now: Int64) -> Void,
+                onHalfOpenFinished: @escaping (HalfOpen, _ now: Int64) -> Void) {
         self.config = config
         self.onFinished = onFinished
-        self.onHalfOpenFinished = onHalfOpenFinished ?? { h, now in onFinished(h.flow(), now) }
+        self.onHalfOpenFinished = onHalfOpenFinished
         flows = FlowTable(capacity: config.maxFlows)
         halfOpen = SlotTable(capacity: config.maxFlows)
         fragments = FragmentTracker(config: config.fragments)
@@ -332,6 +338,10 @@ public struct Analyzer {
             var first = EventList()
             first.add(frame: frameNumber, time: time)
             let sink = onHalfOpenFinished
+            if let old = halfOpen.oldestToEvict() {
+                sink(halfOpen.slots[Int(old)], now)
+                halfOpen.discard(old)
+            }
             _ = halfOpen.insert(HalfOpen(key: key, clientIsLow: fromLow, isn: t.sequence, syns: first, mss: o.mss,
                                          windowScale: o.windowScale, window: t.window, ttl: p.hopLimit ?? 0,
                                          ipID: p.ipv4?.identification, mac: p.sourceMAC),

@@ -104,6 +104,22 @@ public struct SlotTable<Entry: TableEntry>: Sendable {
         return live[Int(s)] && entry(s) == e ? s : nil
     }
 
+    /// When the table is full, the slot of the oldest live entry, counted as evicted: the caller
+    /// finalises it in place and discards it before inserting (no closure through the generic
+    /// table, which copied the entry at each step).
+    public mutating func oldestToEvict() -> Int32? {
+        guard index.count >= capacity else { return nil }
+        while ringHead < ring.count {
+            let e = ring[ringHead]
+            ringHead += 1
+            if let s = current(e) {
+                evicted &+= 1
+                return s
+            }
+        }
+        return nil
+    }
+
     mutating func evictOldest(now: Int64, _ evict: (Entry, Int64) -> Void) {
         while ringHead < ring.count {
             let e = ring[ringHead]

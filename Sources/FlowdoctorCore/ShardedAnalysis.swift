@@ -16,8 +16,9 @@ enum ShardedAnalysis {
     static let batchPackets = 1024
     static let batchBytes = 1 << 20
     /// Every so many frames, all batches are handed over and finished events merged, so that
-    /// memory stays bounded when one worker gets little traffic.
-    static let syncFrames: UInt64 = 1 << 16
+    /// memory stays bounded when one worker gets little traffic. Often, in small steps: one long
+    /// merge left the workers idle (a SYN flood merges an event per packet).
+    static let syncFrames: UInt64 = 1 << 13
 
     static func run(files: [OfflineFile], options: OfflineAnalysis.Options) throws(CaptureError) -> Report {
         let n = options.threads
@@ -113,38 +114,101 @@ enum ShardedAnalysis {
     }
 
     /// Feeds the diagnoser every event tagged at or before `mark` (all workers being past it), in
-    /// the order of their tags: each worker's events are in order already, so they are merged,
+    /// the order of their tags: each worker's lists are in order already, so they are merged,
     /// not sorted (an event may hold a whole flow).
     static func merge(_ workers: [Worker], into d: inout Diagnoser, upTo mark: UInt64) {
-        let lists = workers.map { $0.take(upTo: mark) }
-        var heads = [Int](repeating: 0, count: lists.count)
+        var others: [TaggedEvents<AnalysisEvent>] = [], attempts: [TaggedEvents<AttemptEnded>] = []
+        for w in workers {
+            let (o, a) = w.take(upTo: mark)
+            others.append(o)
+            attempts.append(a)
+        }
         while true {
-            var best = -1
-            for i in lists.indices where heads[i] < lists[i].count {
-                if best < 0 || lists[i][heads[i]].0 < lists[best][heads[best]].0 { best = i }
+            // Ties cannot happen within a worker; across workers the lower one goes first.
+            var best = -1, bestIsAttempt = false
+            var bestTag = EventTag(frame: 0, phase: 0, part: 0, order: 0)
+            for i in workers.indices {
+                if let t = others[i].next, best < 0 || t < bestTag { best = i; bestIsAttempt = false; bestTag = t }
+                if let t = attempts[i].next, best < 0 || t < bestTag { best = i; bestIsAttempt = true; bestTag = t }
             }
             guard best >= 0 else { return }
-            switch lists[best][heads[best]].1 {
+            if bestIsAttempt {
+                let a = attempts[best].pop()
+                d.halfOpenEnded(a.attempt, asOf: a.now)
+                continue
+            }
+            switch others[best].pop() {
             case .flow(let f, let now): d.flowEnded(f, asOf: now)
-            case .halfOpen(let h, let now): d.halfOpenEnded(h, asOf: now)
             case .fragmented(let x): d.fragmented(x)
             case .dns(let t): d.dnsTransaction(t)
             case .arp(let r): d.arpRecord(r)
             }
-            heads[best] += 1
         }
     }
 }
 
-/// What a worker's analyzer finalised, for the diagnoser. A flow (1.9 KB) and a DNS transaction
-/// (its name inline) are boxed, so that the common small events — a SYN flood's attempts — do not
-/// each take a flow's room in the queues.
+/// What a worker's analyzer finalised, for the diagnoser, other than SYN-only attempts. A flow
+/// (1.9 KB) and a DNS transaction (its name inline) are boxed, so the queues stay small.
 enum AnalysisEvent {
     indirect case flow(Flow, Int64)
-    case halfOpen(HalfOpen, Int64)
     case fragmented(FragmentedDatagram)
     indirect case dns(DNSTransaction)
     case arp(ARPRecord)
+}
+
+/// A SYN-only attempt finalised: plain values, kept apart from the other events so a SYN flood's
+/// million of them are copied as bytes, without the enum's per-value bookkeeping.
+struct AttemptEnded {
+    var attempt: HalfOpen
+    var now: Int64
+}
+
+/// One worker's events of one type with their tags, in the order emitted (so in tag order).
+struct TaggedEvents<E> {
+    private var tags = ContiguousArray<EventTag>()
+    private var events = ContiguousArray<E>()
+    private var head = 0
+
+    var isEmpty: Bool { tags.isEmpty }
+
+    mutating func append(_ tag: EventTag, _ e: E) {
+        tags.append(tag)
+        events.append(e)
+    }
+
+    mutating func append(_ other: Self) {
+        tags.append(contentsOf: other.tags[other.head...])
+        events.append(contentsOf: other.events[other.head...])
+    }
+
+    mutating func removeAll() {
+        tags.removeAll(keepingCapacity: true)
+        events.removeAll(keepingCapacity: true)
+        head = 0
+    }
+
+    /// The tag of the next event to merge.
+    var next: EventTag? { head < tags.count ? tags[head] : nil }
+
+    mutating func pop() -> E {
+        head += 1
+        return events[head - 1]
+    }
+
+    /// Moves out the events tagged at or before `mark`.
+    mutating func take(upTo mark: UInt64) -> Self {
+        let n = tags.firstIndex { $0.frame > mark } ?? tags.count
+        var out = Self()
+        if n == tags.count {
+            swap(&out, &self)
+            return out
+        }
+        out.tags.append(contentsOf: tags[..<n])
+        out.events.append(contentsOf: events[..<n])
+        tags.removeFirst(n)
+        events.removeFirst(n)
+        return out
+    }
 }
 
 /// Where an event falls in one analyzer's order: while a frame was processed (in the order
@@ -258,41 +322,29 @@ final class BatchQueue: @unchecked Sendable {
 
 /// One analysis thread: its own analyzer and flow table, fed batches, handing back tagged events.
 final class Worker: @unchecked Sendable {
-    let inbox = BatchQueue(capacity: 3)
-    private let spare = BatchQueue(capacity: 4)
+    /// Eight batches deep: room for the reader's merges without the worker running dry.
+    let inbox = BatchQueue(capacity: 8)
+    private let spare = BatchQueue(capacity: 10)
     let done = DispatchSemaphore(value: 0)
     var analyzer: Analyzer
     private let lock = NSLock()
-    private var outbox: [(EventTag, AnalysisEvent)] = []
+    private var outbox = TaggedEvents<AnalysisEvent>()
+    private var outboxAttempts = TaggedEvents<AttemptEnded>()
     private var finishedUpTo: UInt64 = 0
     // Touched by the worker thread only.
-    private var pending: [(EventTag, AnalysisEvent)] = []
-    private var frame: UInt64 = 0
-    private var phase: UInt8 = 0
-    private var seq: UInt64 = 0
+    private let sink = EventSink()
 
     init(config: AnalyzerConfig) {
         analyzer = Analyzer(config: config)
-        analyzer.onFinished = { [unowned self] f, now in
-            emit(.flow(f, now), part: 0, key: f.firstFrame)
+        // The closures hold the sink, not the worker: no unowned reference to check per call.
+        let sink = self.sink
+        analyzer.onFinished = { f, now in sink.pending.append(sink.tag(part: 0, key: f.firstFrame), .flow(f, now)) }
+        analyzer.onHalfOpenFinished = { h, now in
+            sink.pendingAttempts.append(sink.tag(part: 0, key: h.firstFrame), AttemptEnded(attempt: h, now: now))
         }
-        analyzer.onHalfOpenFinished = { [unowned self] h, now in
-            emit(.halfOpen(h, now), part: 0, key: h.firstFrame)
-        }
-        analyzer.onFragmented = { [unowned self] d in emit(.fragmented(d), part: 1, key: d.lastFrame) }
-        analyzer.onDNS = { [unowned self] t in emit(.dns(t), part: 2, key: t.firstFrame) }
-        analyzer.onARP = { [unowned self] r in emit(.arp(r), part: 3, key: 0) }
-    }
-
-    private func emit(_ e: AnalysisEvent, part: UInt8, key: UInt64) {
-        seq &+= 1
-        let tag: EventTag
-        switch phase {
-        case 0: tag = EventTag(frame: frame, phase: 0, part: 0, order: seq)
-        case 1: tag = EventTag(frame: frame, phase: 1, part: 0, order: key)
-        default: tag = EventTag(frame: .max, phase: 2, part: part, order: part == 3 ? seq : key)
-        }
-        pending.append((tag, e))
+        analyzer.onFragmented = { d in sink.pending.append(sink.tag(part: 1, key: d.lastFrame), .fragmented(d)) }
+        analyzer.onDNS = { t in sink.pending.append(sink.tag(part: 2, key: t.firstFrame), .dns(t)) }
+        analyzer.onARP = { r in sink.pending.append(sink.tag(part: 3, key: 0), .arp(r)) }
     }
 
     func freshBatch() -> PacketBatch { spare.tryTake() ?? PacketBatch() }
@@ -308,12 +360,13 @@ final class Worker: @unchecked Sendable {
             let b = inbox.take()
             WireBytes.with(b.contents.bytes) { all in
                 for item in b.contents.items {
-                    frame = item.frame
+                    let frame = item.frame
+                    sink.frame = frame
                     if item.isSweep {
-                        phase = 1
+                        sink.phase = 1
                         analyzer.sweep(frame: frame, clock: item.clock)
                     } else {
-                        phase = 0
+                        sink.phase = 0
                         let start = Int(item.offset)
                         analyzer.process(all.slice(start, start &+ Int(item.length)), frame: frame, clock: item.clock,
                                          time: item.time, link: LinkType(rawValue: item.link))
@@ -322,14 +375,16 @@ final class Worker: @unchecked Sendable {
             }
             let last = b.finishClock
             if let clock = last {
-                phase = 2
+                sink.phase = 2
                 analyzer.finishTrackers(clock: clock)
             }
             lock.lock()
-            if outbox.isEmpty { swap(&outbox, &pending) } else { outbox += pending }
+            if outbox.isEmpty { swap(&outbox, &sink.pending) } else { outbox.append(sink.pending) }
+            if outboxAttempts.isEmpty { swap(&outboxAttempts, &sink.pendingAttempts) } else { outboxAttempts.append(sink.pendingAttempts) }
             finishedUpTo = b.upTo
             lock.unlock()
-            pending.removeAll(keepingCapacity: true)
+            sink.pending.removeAll()
+            sink.pendingAttempts.removeAll()
             b.reset()
             if last != nil { done.signal(); return }
             spare.offer(b)
@@ -343,16 +398,28 @@ final class Worker: @unchecked Sendable {
     }
 
     /// The events tagged at or before `mark`, in the order emitted.
-    func take(upTo mark: UInt64) -> [(EventTag, AnalysisEvent)] {
+    func take(upTo mark: UInt64) -> (TaggedEvents<AnalysisEvent>, TaggedEvents<AttemptEnded>) {
         lock.lock(); defer { lock.unlock() }
-        let n = outbox.firstIndex { $0.0.frame > mark } ?? outbox.count
-        if n == outbox.count {
-            var out: [(EventTag, AnalysisEvent)] = []
-            swap(&out, &outbox)
-            return out
+        return (outbox.take(upTo: mark), outboxAttempts.take(upTo: mark))
+    }
+}
+
+/// Where a worker's analyzer hands its finished events, tagged with the frame and phase being
+/// worked on. Touched by the worker thread only.
+final class EventSink: @unchecked Sendable {
+    var pending = TaggedEvents<AnalysisEvent>()
+    var pendingAttempts = TaggedEvents<AttemptEnded>()
+    var frame: UInt64 = 0
+    var phase: UInt8 = 0
+    private var seq: UInt64 = 0
+
+    /// The tag of the event being handed over now.
+    func tag(part: UInt8, key: UInt64) -> EventTag {
+        seq &+= 1
+        switch phase {
+        case 0: return EventTag(frame: frame, phase: 0, part: 0, order: seq)
+        case 1: return EventTag(frame: frame, phase: 1, part: 0, order: key)
+        default: return EventTag(frame: .max, phase: 2, part: part, order: part == 3 ? seq : key)
         }
-        let out = Array(outbox[..<n])
-        outbox.removeFirst(n)
-        return out
     }
 }
