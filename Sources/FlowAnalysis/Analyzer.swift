@@ -91,6 +91,7 @@ public struct Analyzer {
     public mutating func countFrame(wireLength: Int, captured: Int, time: Int64, matched: Bool) -> Bool {
         frameNumber &+= 1
         stats.frame(time: time, wireLength: wireLength, captured: captured, matched: matched)
+        if captured > wireLength { stats.record(.malformed(.link, .badLength), frame: frameNumber) }
         guard matched else { return false }
         if time > now { now = time }
         guard now >= nextSweep else { return false }

@@ -36,7 +36,7 @@ import TestSupport
     /// record: unanswered, refused and ICMP-unreachable handshakes, clean and reset connections,
     /// DNS without answer and NXDOMAIN, incomplete fragments, ARP without reply; over 400 s, so
     /// sweeps finalise closed flows in the middle; 30 unanswered clients of one server so the
-    /// per-server cap of detailed findings decides which are kept.
+    /// per-server cap of detailed findings decides which are kept; one corrupt record.
     static func mixedCapture() -> [CapturedFrame] {
         var frames: [CapturedFrame] = []
         let server: Addr = "10.0.0.1", dns: Addr = "10.0.0.53", router: Addr = "10.9.9.9"
@@ -90,6 +90,11 @@ import TestSupport
                 add(PacketBuilder.ipv4(src: client, dst: server, proto: 17, payload: Array(body[1480..<2960]), id: UInt16(i),
                                        dontFragment: false, moreFragments: true, fragmentOffset: 1480), t0 + second / 3 + 1000)
             }
+            // One record claims more captured bytes than were on the wire: the reader counts it.
+            if i == 3 {
+                frames.append(CapturedFrame(PacketBuilder.frame(.ethernet, PacketBuilder.udp(client, 6000, server, 6001, payload: [1, 2, 3])),
+                                            time: t0 + second / 6, wireLength: 20))
+            }
             // Every eleventh: an ARP request for a neighbour that never replies.
             if i % 11 == 0 {
                 frames.append(CapturedFrame(PacketBuilder.frame(.ethernet, PacketBuilder.arp(op: 1, senderMAC: PacketBuilder.clientMAC,
@@ -119,7 +124,7 @@ import TestSupport
         let doc = try #require(try JSONSerialization.jsonObject(with: one) as? [String: Any])
         let kinds = Set(((doc["findings"] as? [[String: Any]]) ?? []).compactMap { $0["kind"] as? String })
         for k in ["tcp.handshake.unanswered", "tcp.handshake.refused", "tcp.handshake.unreachable", "tcp.reset.abort",
-                  "dns.error", "dns.unanswered", "ip.fragments.incomplete", "arp.unanswered"] {
+                  "dns.error", "dns.unanswered", "ip.fragments.incomplete", "arp.unanswered", "decode.malformed"] {
             #expect(kinds.contains(k), "the mixed capture should raise \(k); got \(kinds.sorted())")
         }
         let suppressed = ((doc["summary"] as? [String: Any])?["suppressed"] as? [String: Any]) ?? [:]
