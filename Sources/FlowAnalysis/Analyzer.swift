@@ -319,60 +319,12 @@ public struct Analyzer {
         let flags = t.flags
         let (key, fromLow) = FlowKey.make(src, t.sourcePort, dst, t.destinationPort, .tcp)
         let isSYN = flags.contains(.syn) && !flags.contains(.ack)
-        var slot = flows.find(key)
-        if slot == nil, let h = halfOpen.find(key) {
-            let attempt = halfOpen.slots[Int(h)]
-            if isSYN, fromLow == attempt.clientIsLow, t.sequence == attempt.isn {
-                // A retry of the attempt, or the capture's copy of the last SYN (with a lower TTL: a loop).
-                let ttl = p.hopLimit ?? 0
-                if ttl < (attempt.lastTTL == 0 ? attempt.ttl : attempt.lastTTL) { halfOpen.slots[Int(h)].loopedSYNs &+= 1 }
-                halfOpen.slots[Int(h)].lastTTL = ttl
-                if time &- attempt.syns.lastTime < Flow.synCopyWindow { halfOpen.slots[Int(h)].duplicateSYNs &+= 1 }
-                else { halfOpen.slots[Int(h)].syns.add(frame: frameNumber, time: time) }
-                return
-            }
-            slot = promote(h)
-        }
-        if slot == nil, isSYN {
-            let o = t.options.summary
-            if o.malformed { stats.record(.malformed(.tcpOption, .optionLength), frame: frameNumber) }
-            var first = EventList()
-            first.add(frame: frameNumber, time: time)
-            let sink = onHalfOpenFinished
-            if let old = halfOpen.oldestToEvict() {
-                sink(halfOpen.slots[Int(old)], now)
-                halfOpen.discard(old)
-            }
-            _ = halfOpen.insert(HalfOpen(key: key, clientIsLow: fromLow, isn: t.sequence, syns: first, mss: o.mss,
-                                         windowScale: o.windowScale, window: t.window, ttl: p.hopLimit ?? 0,
-                                         ipID: p.ipv4?.identification, mac: p.sourceMAC),
-                                key: key, now: now, evict: sink)
-            return
-        }
-        if let s = slot, isSYN, startsNewConnection(flows.slots[Int(s)], fromLow: fromLow, seq: t.sequence, time: time) {
-            onFinished(flows.slots[Int(s)], now)
-            flows.discard(s)
-            slot = nil
-        }
+        // Almost every segment belongs to a flow already held and is not a SYN: that path stays
+        // short; SYNs, attempts and new flows go out of line (a lean frame, fewer spills).
         let s: Int32
-        if let x = slot {
-            s = x
-        } else {
-            // The client is who sent the SYN; the receiver of a SYN-ACK; else the higher port
-            // (ties: the first sender).
-            let clientIsLow: Bool
-            let guessed: Bool
-            if flags.contains(.syn) {
-                clientIsLow = flags.contains(.ack) ? !fromLow : fromLow
-                guessed = false
-            } else {
-                let lowIsServer = key.lowPort < key.highPort || (key.lowPort == key.highPort && !fromLow)
-                clientIsLow = !lowIsServer
-                guessed = true
-            }
-            s = flows.insert(Flow(key: key, clientIsLow: clientIsLow, roleGuessed: guessed, midstream: !flags.contains(.syn),
-                                  time: time, frame: frameNumber), key: key, now: now, evict: onFinished)
-        }
+        if !isSYN, let x = flows.find(key) { s = x }
+        else if let x = slotSlowPath(&p, t, key: key, fromLow: fromLow, isSYN: isSYN, time: time) { s = x }
+        else { return }
         let frame = frameNumber
         let fromClient = fromLow == flows.slots[Int(s)].clientIsLow
         let ttl = p.hopLimit ?? 0
@@ -391,14 +343,82 @@ public struct Analyzer {
                                    ipLength: p.ipv4?.wireLength ?? p.ipv6.map { $0.wireLength } ?? 0,
                                    df: p.ipv4?.dontFragment ?? true)
         if let tun = p.tunnel { flows.slots[Int(s)].noteTunnel(tun) }
-        if let data = p.payload, !data.isEmpty, !flags.contains(.rst), !flows.slots[Int(s)].tlsRuledOut {
-            let before = flows.slots[Int(s)].tls.first?.malformed ?? 0
-            // A SYN's data (TCP Fast Open) starts one after its sequence number.
-            flows.slots[Int(s)].trackTLS(fromClient: fromClient, seq: flags.contains(.syn) ? t.sequence + 1 : t.sequence,
-                                        payload: data, time: time, frame: frame)
-            if let after = flows.slots[Int(s)].tls.first?.malformed, after != before {
-                stats.record(.malformed(.tls, .badLength), frame: frame)
+        if payload > 0, !flags.contains(.rst), !flows.slots[Int(s)].tlsRuledOut {
+            trackTLS(&p, t, slot: s, fromClient: fromClient, time: time)
+        }
+    }
+
+    /// The slot of a segment's flow when it is a SYN or its flow is not held as a full flow:
+    /// SYN retries and copies of an attempt (nil: nothing more to do), a new attempt (nil), a
+    /// promoted attempt, a reused 4-tuple, or a new flow.
+    @inline(never)
+    mutating func slotSlowPath(_ p: inout DecodedPacket, _ t: TCPHeader, key: FlowKey, fromLow: Bool, isSYN: Bool,
+                               time: Int64) -> Int32? {
+        let flags = t.flags
+        var slot = flows.find(key)
+        if slot == nil, let h = halfOpen.find(key) {
+            let attempt = halfOpen.slots[Int(h)]
+            if isSYN, fromLow == attempt.clientIsLow, t.sequence == attempt.isn {
+                // A retry of the attempt, or the capture's copy of the last SYN (with a lower TTL: a loop).
+                let ttl = p.hopLimit ?? 0
+                if ttl < (attempt.lastTTL == 0 ? attempt.ttl : attempt.lastTTL) { halfOpen.slots[Int(h)].loopedSYNs &+= 1 }
+                halfOpen.slots[Int(h)].lastTTL = ttl
+                if time &- attempt.syns.lastTime < Flow.synCopyWindow { halfOpen.slots[Int(h)].duplicateSYNs &+= 1 }
+                else { halfOpen.slots[Int(h)].syns.add(frame: frameNumber, time: time) }
+                return nil
             }
+            slot = promote(h)
+        }
+        if slot == nil, isSYN {
+            let o = t.options.summary
+            if o.malformed { stats.record(.malformed(.tcpOption, .optionLength), frame: frameNumber) }
+            var first = EventList()
+            first.add(frame: frameNumber, time: time)
+            let sink = onHalfOpenFinished
+            if let old = halfOpen.oldestToEvict() {
+                sink(halfOpen.slots[Int(old)], now)
+                halfOpen.discard(old)
+            }
+            _ = halfOpen.insert(HalfOpen(key: key, clientIsLow: fromLow, isn: t.sequence, syns: first, mss: o.mss,
+                                         windowScale: o.windowScale, window: t.window, ttl: p.hopLimit ?? 0,
+                                         ipID: p.ipv4?.identification, mac: p.sourceMAC),
+                                key: key, now: now, evict: sink)
+            return nil
+        }
+        if let s = slot, isSYN, startsNewConnection(flows.slots[Int(s)], fromLow: fromLow, seq: t.sequence, time: time) {
+            onFinished(flows.slots[Int(s)], now)
+            flows.discard(s)
+            slot = nil
+        }
+        if let x = slot { return x }
+        // The client is who sent the SYN; the receiver of a SYN-ACK; else the higher port
+        // (ties: the first sender).
+        let clientIsLow: Bool
+        let guessed: Bool
+        if flags.contains(.syn) {
+            clientIsLow = flags.contains(.ack) ? !fromLow : fromLow
+            guessed = false
+        } else {
+            let lowIsServer = key.lowPort < key.highPort || (key.lowPort == key.highPort && !fromLow)
+            clientIsLow = !lowIsServer
+            guessed = true
+        }
+        return flows.insert(Flow(key: key, clientIsLow: clientIsLow, roleGuessed: guessed, midstream: !flags.contains(.syn),
+                                 time: time, frame: frameNumber), key: key, now: now, evict: onFinished)
+    }
+
+    /// A segment's data into the flow's TLS tracker (out of line: most flows are ruled out early).
+    @inline(never)
+    mutating func trackTLS(_ p: inout DecodedPacket, _ t: TCPHeader, slot s: Int32, fromClient: Bool, time: Int64) {
+        guard let data = p.payload, !data.isEmpty else { return }
+        let flags = t.flags
+        let frame = frameNumber
+        let before = flows.slots[Int(s)].tls.first?.malformed ?? 0
+        // A SYN's data (TCP Fast Open) starts one after its sequence number.
+        flows.slots[Int(s)].trackTLS(fromClient: fromClient, seq: flags.contains(.syn) ? t.sequence + 1 : t.sequence,
+                                    payload: data, time: time, frame: frame)
+        if let after = flows.slots[Int(s)].tls.first?.malformed, after != before {
+            stats.record(.malformed(.tls, .badLength), frame: frame)
         }
     }
 
@@ -459,6 +479,7 @@ public struct Analyzer {
 
     // MARK: counters
 
+    @inline(__always)
     mutating func account(_ p: inout DecodedPacket, link: LinkType) {
         switch link {
         case .ethernet: stats.count(.ethernet)

@@ -84,6 +84,7 @@ extension Flow {
 
     /// An ACK that moves forward is progress for the other side's data: it ends that side's wait
     /// (kept if it was the longest). Data sent with nothing outstanding starts a wait of its own.
+    @inline(__always)
     mutating func trackStalls(fromClient: Bool, ackBefore: SeqNum?, payload: Int, isRST: Bool, time: Int64, frame: UInt64) {
         guard !isRST else { return }
         let ackAfter = fromClient ? client.highestAck : server.highestAck
@@ -112,6 +113,7 @@ extension Flow {
         }
     }
 
+    @inline(__always)
     mutating func recordHistory(flags: TCPFlags, seq: SeqNum, payload: Int, window: UInt16, fromClient: Bool) {
         let (syn, ack, fin, rst) = (flags.contains(.syn), flags.contains(.ack), flags.contains(.fin), flags.contains(.rst))
         // Plain values, not a copy of the sender's state.
@@ -198,6 +200,7 @@ extension TCPPeer {
     /// Wireshark's per-segment rules, in its order (reference/detection-rules.md §1.2), on the
     /// sender's state (`fwd`) and the receiver's (`rev`, which "ACKed unseen segment" updates).
     /// Counts what tshark's tcp.analysis.* filters would match, so flows can be checked against it.
+    @inline(__always)
     static func wiresharkAnalysis(_ fwd: inout TCPPeer, _ rev: inout TCPPeer, flags: TCPFlags, seq: SeqNum, ack: SeqNum,
                                   window: UInt16, seglen: Int, time: Int64, irtt: Int64, ipID: UInt16?, windowScale: UInt8?,
                                   ttl: UInt8) {
@@ -391,6 +394,7 @@ extension TCPPeer {
         zeroWindowClosedSince = 0
     }
 
+    @inline(__always)
     mutating func fingerprint(ttl: UInt8, ipID: UInt16?, mac: MACAddress?) {
         ttlPackets &+= 1
         ttlMin = min(ttlMin, ttl)
