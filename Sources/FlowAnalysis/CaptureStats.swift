@@ -45,14 +45,15 @@ public struct CaptureStats: Sendable {
     public private(set) var firstTime: Int64?
     public private(set) var lastTime: Int64?
     public private(set) var maxTime: Int64?
-    var protocols: ContiguousArray<UInt64>
+    // Inline: counted several times per packet, without an array's uniqueness and bounds checks.
+    var protocols = InlineArray<17, UInt64>(repeating: 0)
     var malformed: ContiguousArray<UInt64>
     var truncated: ContiguousArray<UInt64>
     /// First frame numbers of malformed packets, for evidence.
     public private(set) var malformedFrames: ContiguousArray<UInt64>
 
     public init() {
-        protocols = ContiguousArray(repeating: 0, count: ProtocolCounter.allCases.count)
+        precondition(ProtocolCounter.allCases.count == protocols.count)
         malformed = ContiguousArray(repeating: 0, count: DecodeError.Layer.allCases.count * DecodeError.Reason.allCases.count)
         truncated = ContiguousArray(repeating: 0, count: DecodeError.Layer.allCases.count)
         malformedFrames = []
@@ -67,6 +68,7 @@ public struct CaptureStats: Sendable {
     public var totalMalformed: UInt64 { malformed.reduce(0, &+) }
     public var totalTruncated: UInt64 { truncated.reduce(0, &+) }
 
+    @inline(__always)
     mutating func count(_ p: ProtocolCounter) { protocols[p.rawValue] &+= 1 }
 
     mutating func frame(time: Int64, wireLength: Int, captured: Int, matched isMatched: Bool) {

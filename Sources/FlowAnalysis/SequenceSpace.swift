@@ -124,7 +124,7 @@ public struct SequenceSpace: Sendable {
                 c.opened = true
             }
             high = end
-            forgetDistantHoles()
+            if holeCount > 0 { forgetDistantHoles() }
         }
         return c
     }
