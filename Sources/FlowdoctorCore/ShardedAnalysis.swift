@@ -34,6 +34,8 @@ enum ShardedAnalysis {
         var reader = Analyzer(config: options.analyzer)
         // What each worker gets next, gathered as plain values: no object is touched per packet.
         var open = workers.map { _ in PacketBatch.Contents() }
+        // Events taken from the workers and not merged yet (tagged past the mark).
+        var backlog = workers.map { _ in Backlog() }
         var summaries: [CaptureFile] = []
         var sinceSync: UInt64 = 0
         var meter = ProgressMeter(options.progress, paths: files.map(\.path))
@@ -47,7 +49,7 @@ enum ShardedAnalysis {
         }
         func sync(upTo frame: UInt64) {
             for i in workers.indices { handOver(i, upTo: frame) }
-            merge(workers, into: &diagnoser, upTo: workers.map { $0.progress() }.min() ?? 0)
+            merge(workers, into: &diagnoser, backlog: &backlog, upTo: workers.map { $0.progress() }.min() ?? 0)
         }
 
         for f in files {
@@ -86,7 +88,7 @@ enum ShardedAnalysis {
         // The end, in one analyzer's order: every event of the packets and sweeps; then the flows
         // still held, by first frame across workers, judged in place in the workers' tables;
         // then what the trackers handed over at the end.
-        merge(workers, into: &diagnoser, upTo: .max - 1)
+        merge(workers, into: &diagnoser, backlog: &backlog, upTo: .max - 1)
         var live: [(entry: LiveEntry, worker: Int)] = []
         for (i, w) in workers.enumerated() { live += w.analyzer.liveEntries().map { ($0, i) } }
         live.sort { $0.entry.firstFrame < $1.entry.firstFrame }
@@ -95,7 +97,7 @@ enum ShardedAnalysis {
             if e.full { diagnoser.flowEnded(workers[i].analyzer.flows.slots[Int(e.slot)], asOf: end) }
             else { diagnoser.halfOpenEnded(workers[i].analyzer.halfOpen.slots[Int(e.slot)], asOf: end) }
         }
-        merge(workers, into: &diagnoser, upTo: .max)
+        merge(workers, into: &diagnoser, backlog: &backlog, upTo: .max)
 
         var stats = reader.stats
         var peakFlows = 0, peakHalfOpen = 0
@@ -116,35 +118,50 @@ enum ShardedAnalysis {
     /// Feeds the diagnoser every event tagged at or before `mark` (all workers being past it), in
     /// the order of their tags: each worker's lists are in order already, so they are merged,
     /// not sorted (an event may hold a whole flow).
-    static func merge(_ workers: [Worker], into d: inout Diagnoser, upTo mark: UInt64) {
-        var others: [TaggedEvents<AnalysisEvent>] = [], attempts: [TaggedEvents<AttemptEnded>] = []
-        for w in workers {
-            let (o, a) = w.take(upTo: mark)
-            others.append(o)
-            attempts.append(a)
+    static func merge(_ workers: [Worker], into d: inout Diagnoser, backlog: inout [Backlog], upTo mark: UInt64) {
+        // Everything the workers have is taken at once (a swap); what lies past the mark waits
+        // here for the next merge, so no list is split or shifted.
+        for (i, w) in workers.enumerated() {
+            let (o, a) = w.takeAll()
+            backlog[i].others.append(o)
+            backlog[i].attempts.append(a)
         }
         while true {
             // Ties cannot happen within a worker; across workers the lower one goes first.
             var best = -1, bestIsAttempt = false
             var bestTag = EventTag(frame: 0, phase: 0, part: 0, order: 0)
-            for i in workers.indices {
-                if let t = others[i].next, best < 0 || t < bestTag { best = i; bestIsAttempt = false; bestTag = t }
-                if let t = attempts[i].next, best < 0 || t < bestTag { best = i; bestIsAttempt = true; bestTag = t }
+            for i in backlog.indices {
+                if let t = backlog[i].others.next, t.frame <= mark, best < 0 || t < bestTag {
+                    best = i; bestIsAttempt = false; bestTag = t
+                }
+                if let t = backlog[i].attempts.next, t.frame <= mark, best < 0 || t < bestTag {
+                    best = i; bestIsAttempt = true; bestTag = t
+                }
             }
-            guard best >= 0 else { return }
+            guard best >= 0 else { break }
             if bestIsAttempt {
-                let a = attempts[best].pop()
+                let a = backlog[best].attempts.pop()
                 d.halfOpenEnded(a.attempt, asOf: a.now)
                 continue
             }
-            switch others[best].pop() {
+            switch backlog[best].others.pop() {
             case .flow(let f, let now): d.flowEnded(f, asOf: now)
             case .fragmented(let x): d.fragmented(x)
             case .dns(let t): d.dnsTransaction(t)
             case .arp(let r): d.arpRecord(r)
             }
         }
+        for i in backlog.indices {
+            backlog[i].others.compact()
+            backlog[i].attempts.compact()
+        }
     }
+}
+
+/// One worker's events taken by the reader and not merged yet.
+struct Backlog {
+    var others = TaggedEvents<AnalysisEvent>()
+    var attempts = TaggedEvents<AttemptEnded>()
 }
 
 /// What a worker's analyzer finalised, for the diagnoser, other than SYN-only attempts. A flow
@@ -177,8 +194,23 @@ struct TaggedEvents<E> {
     }
 
     mutating func append(_ other: Self) {
+        if head == tags.count {                                 // all merged already: take it whole
+            self = other
+            return
+        }
         tags.append(contentsOf: other.tags[other.head...])
         events.append(contentsOf: other.events[other.head...])
+    }
+
+    /// Drops what was popped: all of it when everything was, else once it is most of the list.
+    mutating func compact() {
+        if head == tags.count {
+            removeAll()
+        } else if head > 4096 && head * 2 > tags.count {
+            tags.removeFirst(head)
+            events.removeFirst(head)
+            head = 0
+        }
     }
 
     mutating func removeAll() {
@@ -193,21 +225,6 @@ struct TaggedEvents<E> {
     mutating func pop() -> E {
         head += 1
         return events[head - 1]
-    }
-
-    /// Moves out the events tagged at or before `mark`.
-    mutating func take(upTo mark: UInt64) -> Self {
-        let n = tags.firstIndex { $0.frame > mark } ?? tags.count
-        var out = Self()
-        if n == tags.count {
-            swap(&out, &self)
-            return out
-        }
-        out.tags.append(contentsOf: tags[..<n])
-        out.events.append(contentsOf: events[..<n])
-        tags.removeFirst(n)
-        events.removeFirst(n)
-        return out
     }
 }
 
@@ -397,10 +414,14 @@ final class Worker: @unchecked Sendable {
         return finishedUpTo
     }
 
-    /// The events tagged at or before `mark`, in the order emitted.
-    func take(upTo mark: UInt64) -> (TaggedEvents<AnalysisEvent>, TaggedEvents<AttemptEnded>) {
-        lock.lock(); defer { lock.unlock() }
-        return (outbox.take(upTo: mark), outboxAttempts.take(upTo: mark))
+    /// Every event handed over so far, in the order emitted.
+    func takeAll() -> (TaggedEvents<AnalysisEvent>, TaggedEvents<AttemptEnded>) {
+        var o = TaggedEvents<AnalysisEvent>(), a = TaggedEvents<AttemptEnded>()
+        lock.lock()
+        swap(&o, &outbox)
+        swap(&a, &outboxAttempts)
+        lock.unlock()
+        return (o, a)
     }
 }
 
