@@ -133,6 +133,19 @@ public struct TCPOptions: Sequence, IteratorProtocol, Sendable {
             s.timestamps = (rest.u32(4), rest.u32(8))
             return s
         }
+        // A SYN with only an MSS (scanners, SYN floods, small stacks).
+        if rest.count == 4 && rest.u16(0) == 0x0204 {
+            s.mss = rest.u16(2)
+            return s
+        }
+        // Linux's SYN: MSS, SACK permitted, Timestamps, NOP, Window scale.
+        if rest.count == 20 && rest.u16(0) == 0x0204 && rest.u32(4) == 0x0402_080A && rest.u32(16) & 0xFFFF_FF00 == 0x0103_0300 {
+            s.mss = rest.u16(2)
+            s.sackPermitted = true
+            s.timestamps = (rest.u32(8), rest.u32(12))
+            s.windowScale = rest.u8(19)
+            return s
+        }
         var it = self
         while let o = it.next() {
             switch o {

@@ -77,6 +77,40 @@ import Testing
         }
     }
 
+    /// SYN layouts with a shortcut (MSS alone; Linux's MSS, SACK permitted, Timestamps, NOP,
+    /// Window scale) agree with the full walk; near misses take the walk.
+    @Test func synShortcuts() throws {
+        let cases: [[BuildOption]] = [
+            [.mss(1460)],
+            [.mss(1400), .sackPermitted, .timestamps(0xA1B2_C3D4, 0), .nop, .windowScale(7)],
+            [.mss(1460), .sackPermitted, .timestamps(1, 2), .nop, .windowScale(14)],
+            [.mss(536), .nop, .windowScale(2), .sackPermitted, .timestamps(9, 0)],       // same options, other order
+            [.mss(1460), .sackPermitted, .timestamps(1, 2), .windowScale(3), .nop],      // NOP after the scale
+            [.raw([2, 5, 1, 2, 3])],                                                    // MSS with a bad length
+        ]
+        for opts in cases {
+            let seg = B.tcpSegment(src: c4, dst: s4, sport: 40000, dport: 443, flags: [.syn], options: opts)
+            try WireBytes.with(seg) { w in
+                let t = try TCPHeader(w)
+                let s = t.options.summary
+                var it = t.options
+                var mss: UInt16?, ws: UInt8?, sackOK = false, ts: (UInt32, UInt32)?
+                while let o = it.next() {
+                    switch o {
+                    case .mss(let v): mss = v
+                    case .windowScale(let v): ws = v
+                    case .sackPermitted: sackOK = true
+                    case .timestamps(let v, let e): ts = (v, e)
+                    default: break
+                    }
+                }
+                #expect(s.mss == mss && s.windowScale == ws && s.sackPermitted == sackOK, "\(opts)")
+                #expect(s.timestamps?.value == ts?.0 && s.timestamps?.echo == ts?.1, "\(opts)")
+                #expect(s.malformed == (it.error != nil), "\(opts)")
+            }
+        }
+    }
+
     @Test func headerChecks() {
         let syn = B.tcpSegment(src: c4, dst: s4, sport: 1, dport: 2, flags: [.syn, .ece, .cwr])
         WireBytes.with(syn) { w in
