@@ -78,19 +78,15 @@ struct FloodStats: Sendable {
 
     /// Sets the source's bit; true when it was not set before (a new source, as far as the
     /// bitmap can tell).
-    mutating func mark(_ x: UInt64) -> Bool {
-        let bit = Int(truncatingIfNeeded: x) & (Self.bitmapBits - 1)
-        let m: UInt64 = 1 << UInt64(bit & 63)
-        let was = bitmap[bit >> 6] & m != 0
-        bitmap[bit >> 6] |= m
-        return !was
-    }
+    mutating func mark(_ x: UInt64) -> Bool { Self.set(&bitmap, x) }
 
-    mutating func markSeen(_ x: UInt64) -> Bool {
-        let bit = Int(truncatingIfNeeded: x) & (Self.bitmapBits - 1)
+    mutating func markSeen(_ x: UInt64) -> Bool { Self.set(&seen, x) }
+
+    private static func set(_ bits: inout [UInt64], _ x: UInt64) -> Bool {
+        let bit = Int(truncatingIfNeeded: x) & (bitmapBits - 1)
         let m: UInt64 = 1 << UInt64(bit & 63)
-        let was = seen[bit >> 6] & m != 0
-        seen[bit >> 6] |= m
+        let was = bits[bit >> 6] & m != 0
+        bits[bit >> 6] |= m
         return !was
     }
 
