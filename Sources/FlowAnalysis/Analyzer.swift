@@ -321,9 +321,10 @@ public struct Analyzer {
         let isSYN = flags.contains(.syn) && !flags.contains(.ack)
         // Almost every segment belongs to a flow already held and is not a SYN: that path stays
         // short; SYNs, attempts and new flows go out of line (a lean frame, fewer spills).
+        let held = flows.find(key)
         let s: Int32
-        if !isSYN, let x = flows.find(key) { s = x }
-        else if let x = slotSlowPath(&p, t, key: key, fromLow: fromLow, isSYN: isSYN, time: time) { s = x }
+        if !isSYN, let x = held { s = x }
+        else if let x = slotSlowPath(&p, t, held: held, key: key, fromLow: fromLow, isSYN: isSYN, time: time) { s = x }
         else { return }
         let frame = frameNumber
         let fromClient = fromLow == flows.slots[Int(s)].clientIsLow
@@ -348,14 +349,14 @@ public struct Analyzer {
         }
     }
 
-    /// The slot of a segment's flow when it is a SYN or its flow is not held as a full flow:
-    /// SYN retries and copies of an attempt (nil: nothing more to do), a new attempt (nil), a
-    /// promoted attempt, a reused 4-tuple, or a new flow.
+    /// The slot of a segment's flow when it is a SYN or its flow is not held as a full flow
+    /// (`held`: the slot found, if any): SYN retries and copies of an attempt (nil: nothing more
+    /// to do), a new attempt (nil), a promoted attempt, a reused 4-tuple, or a new flow.
     @inline(never)
-    mutating func slotSlowPath(_ p: inout DecodedPacket, _ t: TCPHeader, key: FlowKey, fromLow: Bool, isSYN: Bool,
-                               time: Int64) -> Int32? {
+    mutating func slotSlowPath(_ p: inout DecodedPacket, _ t: TCPHeader, held: Int32?, key: FlowKey, fromLow: Bool,
+                               isSYN: Bool, time: Int64) -> Int32? {
         let flags = t.flags
-        var slot = flows.find(key)
+        var slot = held
         if slot == nil, let h = halfOpen.find(key) {
             let attempt = halfOpen.slots[Int(h)]
             if isSYN, fromLow == attempt.clientIsLow, t.sequence == attempt.isn {

@@ -121,16 +121,9 @@ public struct SlotTable<Entry: TableEntry>: Sendable {
     }
 
     mutating func evictOldest(now: Int64, _ evict: (Entry, Int64) -> Void) {
-        while ringHead < ring.count {
-            let e = ring[ringHead]
-            ringHead += 1
-            if let s = current(e) {
-                evicted &+= 1
-                evict(slots[Int(s)], now)
-                discard(s)
-                return
-            }
-        }
+        guard let s = oldestToEvict() else { return }
+        evict(slots[Int(s)], now)
+        discard(s)
     }
 
     /// Drops ring entries already consumed, so the ring stays proportional to live flows.

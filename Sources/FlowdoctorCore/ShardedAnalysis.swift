@@ -7,10 +7,10 @@ import Reporting
 
 /// `analyze --threads N`: the calling thread reads and numbers every frame and hands a copy of it
 /// to the worker that owns its host pair (`Analyzer.shardHash`, from the bytes where it can); each
-/// worker decodes its frames and runs its own analyzer and flow table. What the workers finalise is merged back into one diagnoser in the
-/// order one analyzer would have produced it, so the report is the same as with one thread
-/// (bar `limits.peakFlows`/`peakHalfOpen`, the sum of the workers' peaks, and evictions when a
-/// table fills: each worker holds `maxFlows / N`).
+/// worker decodes its frames and runs its own analyzer and flow table. What the workers finalise
+/// is merged back into one diagnoser in the order one analyzer would have produced it, so the
+/// report is the same as with one thread (bar `limits.peakFlows`/`peakHalfOpen`, the sum of the
+/// workers' peaks, and evictions when a table fills: each worker holds `maxFlows / N`).
 enum ShardedAnalysis {
     /// Packets and bytes a batch holds before it is handed over.
     static let batchPackets = 1024

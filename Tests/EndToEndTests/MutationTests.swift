@@ -3,24 +3,12 @@ import Foundation
 import FlowdoctorCore
 import Reporting
 import Testing
+import TestSupport
 
 /// Every fixture, mutated with a fixed seed (bit flips, truncations, corrupted length fields in
 /// the file and in the packets), through the whole analysis and every report format: no crash,
 /// no hang, state bounded by the input, reports well-formed.
 @Suite("Mutated fixtures") struct MutationTests {
-    /// SplitMix64: the same mutants on every machine and run.
-    struct Random {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { n <= 0 ? 0 : Int(next() % UInt64(n)) }
-    }
-
     /// Where each record's header and frame sit in a little-endian classic pcap.
     static func records(_ b: [UInt8]) -> [(header: Int, frame: Int, count: Int)] {
         guard b.count >= 24, b[0] == 0xD4, b[1] == 0xC3 else { return [] }
@@ -72,7 +60,7 @@ import Testing
 
     enum Kind: CaseIterable { case bitFlips, truncation, recordLength, packetLength }
 
-    static func mutate(_ original: [UInt8], _ kind: Kind, _ rng: inout Random) -> [UInt8] {
+    static func mutate(_ original: [UInt8], _ kind: Kind, _ rng: inout SplitMix) -> [UInt8] {
         var b = original
         let recs = records(b)
         switch kind {
@@ -115,7 +103,7 @@ import Testing
         let dir = FixtureTests.fixtureDirectory.path
         let names = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".pcap") }.sorted()
         #expect(names.count >= 40)
-        var rng = Random(state: 0x666C_6F77_646F_6374)                       // "flowdoct"
+        var rng = SplitMix(seed: 0x666C_6F77_646F_6374)                       // "flowdoct"
         let work = NSTemporaryDirectory() + "flowdoctor-mutants-\(getpid())"
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: work) }
