@@ -54,8 +54,7 @@ public struct NameLinkDetector: Sendable {
         if t.truncatedAnswer { ev["truncatedAnswer"] = .bool(true) }
         let ip = t.client.isIPv4 ? "ip" : "ipv6"
         return Finding(kind: kind, severity: severity, summary: summary, frames: frames, firstTime: t.firstTime,
-                       lastTime: max(t.lastQueryTime, t.answerTime), evidence: ev, causes: kind.info.causes, checks: kind.info.checks,
-                       filter: "\(ip).addr==\(t.client) && \(ip).addr==\(t.server) && dns",
+                       lastTime: max(t.lastQueryTime, t.answerTime), evidence: ev, filter: "\(ip).addr==\(t.client) && \(ip).addr==\(t.server) && dns",
                        flow: FlowRef(transport: t.overTCP ? "tcp" : "udp",
                                      client: Endpoint(ip: t.client.description, port: Int(t.clientPort)),
                                      server: Endpoint(ip: t.server.description, port: Int(t.serverPort))))
@@ -76,7 +75,7 @@ public struct NameLinkDetector: Sendable {
                            summary: "\(r.target) is claimed by \(macs.count) MAC addresses (\(macs.joined(separator: ", "))): an address conflict, or a proxy answering for it",
                            frames: r.firstFrame == 0 ? [] : [r.firstFrame], firstTime: r.firstTime, lastTime: r.lastTime,
                            evidence: ["address": .string(r.target.description), "macs": .array(macs.map { .string($0) })],
-                           causes: k.info.causes, checks: k.info.checks, filter: "arp.src.proto_ipv4==\(r.target)", flow: nil)
+                           filter: "arp.src.proto_ipv4==\(r.target)", flow: nil)
         }
         let span = FlowFacts.seconds(r.lastTime &- r.firstTime)
         return Finding(kind: k, severity: .error,
@@ -84,7 +83,7 @@ public struct NameLinkDetector: Sendable {
                        frames: [r.firstFrame], firstTime: r.firstTime, lastTime: r.lastTime,
                        evidence: ["target": .string(r.target.description), "requester": .string(r.requester.description),
                                   "requests": .int(Int64(r.requests))],
-                       causes: k.info.causes, checks: k.info.checks, filter: "arp.dst.proto_ipv4==\(r.target)", flow: nil)
+                       filter: "arp.dst.proto_ipv4==\(r.target)", flow: nil)
     }
 
     /// ICMP errors about a flow that no handshake finding already explains.
@@ -110,7 +109,7 @@ public struct NameLinkDetector: Sendable {
                            summary: "\(looped) packets from \(who) passed the capture point again with a lower TTL: a routing loop carries them round until their TTL runs out",
                            frames: [], firstTime: f.firstTime, lastTime: f.lastTime,
                            evidence: ["loopedPackets": .int(Int64(looped)), "ttlMin": .int(Int64(min(f.client.ttlMin, f.server.ttlMin)))],
-                           causes: k.info.causes, checks: k.info.checks, filter: FlowFacts.filter(f), flow: FlowFacts.ref(f))
+                           filter: FlowFacts.filter(f), flow: FlowFacts.ref(f))
         }
         let name = FlowFacts.icmpName(v6: e.v6, type: e.type, code: e.code)
         let sender = e.aboutClientPacket ? FlowFacts.client(f) : FlowFacts.server(f)
@@ -125,7 +124,6 @@ public struct NameLinkDetector: Sendable {
         if looped > 0 { ev["loopedPackets"] = .int(Int64(looped)) }
         return Finding(kind: k, severity: .error, summary: summary, frames: [e.frame], firstTime: f.firstTime, lastTime: f.lastTime,
                        evidence: ev,
-                       causes: k.info.causes, checks: k.info.checks,
                        filter: FlowFacts.filter(f), flow: FlowFacts.ref(f))
     }
 }

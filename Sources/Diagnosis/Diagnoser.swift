@@ -58,6 +58,8 @@ public struct Diagnoser: Sendable {
     var offloadExamples: [FlowRef] = []
     var offloadFirst: Int64 = .max
     var offloadLast: Int64 = .min
+    /// Where the capture sat, flow by flow.
+    var vantage = VantageTally()
 
     static let maxServices = 65_536
 
@@ -98,7 +100,14 @@ public struct Diagnoser: Sendable {
         return (outcome, kinds, resetKind)
     }
 
+    /// One finding of a flow, with its causes read from that flow.
     func finding(_ k: FindingKind, _ f: Flow, resetKind: FindingKind?, asOf now: Int64) -> Finding {
+        var out = detectorFinding(k, f, resetKind: resetKind, asOf: now)
+        CauseRules.diagnose(&out, flow: f)
+        return out
+    }
+
+    func detectorFinding(_ k: FindingKind, _ f: Flow, resetKind: FindingKind?, asOf now: Int64) -> Finding {
         switch k {
         case resetKind: resets.finding(k, f)
         case .zeroWindow: windows.finding(f)
@@ -133,6 +142,7 @@ public struct Diagnoser: Sendable {
             findings.append(finding(k, f, resetKind: resetKind, asOf: now))
         }
         account(f, outcome: outcome, kinds: kinds)
+        if f.isTCP { vantage.add(FlowVantage(f), f) }
         let c = UInt64(f.client.captureCopies) + UInt64(f.server.captureCopies) + UInt64(f.duplicateSYNs)
         if c > 0 { countCopies(c, time: f.firstTime, last: f.lastTime, flow: FlowFacts.ref(f)) }
         let offloaded = UInt64(f.client.mtu.offloaded) &+ UInt64(f.server.mtu.offloaded)
@@ -265,7 +275,7 @@ public struct Diagnoser: Sendable {
     mutating func account(_ f: Flow, outcome: HandshakeOutcome, kinds: FlowKinds) {
         account(proto: f.key.proto, server: f.serverAddress, port: f.serverPort, client: f.clientAddress,
                 sentSYN: f.client.sentSYN, rtt: f.handshakeRTT, firstFrame: f.firstFrame, firstTime: f.firstTime,
-                outcome: outcome, kinds: kinds)
+                outcome: outcome, kinds: kinds, serverTTL: outcome == .established && f.server.ttlPackets > 0 ? f.server.ttlMax : nil)
         if f.isTCP, let i = lastService?.index, lastService?.key.port == f.serverPort {
             serviceStats[i].dataSegments &+= UInt64(RetransmissionDetector.segments(f.client)) &+ UInt64(RetransmissionDetector.segments(f.server))
             serviceStats[i].retransmissions &+= UInt64(RetransmissionDetector.lossResends(f.client)) &+ UInt64(RetransmissionDetector.lossResends(f.server))
@@ -283,7 +293,7 @@ public struct Diagnoser: Sendable {
     }
 
     mutating func account(proto: IPProtocol, server: IPAddress, port: UInt16, client: IPAddress, sentSYN: Bool, rtt: Int64?,
-                          firstFrame: UInt64, firstTime: Int64, outcome: HandshakeOutcome, kinds: FlowKinds) {
+                          firstFrame: UInt64, firstTime: Int64, outcome: HandshakeOutcome, kinds: FlowKinds, serverTTL: UInt8? = nil) {
         let key = ServiceKey(proto: proto, address: server, port: port)
         let i: Int
         if let l = lastService, l.key == key { i = l.index }
@@ -297,11 +307,65 @@ public struct Diagnoser: Sendable {
             floods.append(nil)
         }
         lastService = (key, i)
+        if let ttl = serverTTL { serviceStats[i].serverTTL = ttl }
         serviceStats[i].add(client: client, sentSYN: sentSYN, rtt: rtt, firstFrame: firstFrame, outcome: outcome, kinds: kinds)
         // Half-open: unanswered or unACKed, including attempts the capture ended too soon to judge.
         if outcome == .unanswered || outcome == .incomplete || (outcome == .pending && proto == .tcp) {
             if floods[i] == nil { floods[i] = FloodStats() }
             floods[i]!.add(client, time: firstTime)
+        }
+    }
+
+    /// Where the capture sat, as most flows say.
+    public var captureVantage: CaptureVantage { vantage.summary() }
+
+    /// Causes that need the rest of the capture: whether the same host answered elsewhere, and
+    /// with which TTL. Runs over the (capped) findings once, never per packet.
+    func refineCauses(_ out: inout [Finding]) {
+        guard out.contains(where: { $0.kind == .handshakeUnanswered || $0.kind == .handshakeRefused }) else { return }
+        var answered: [String: [UInt16]] = [:], ttl: [String: UInt8] = [:]
+        for (k, st) in zip(serviceKeys, serviceStats) where k.proto == .tcp && st.established > 0 {
+            let a = k.address.description
+            if answered[a, default: []].count < 16 { answered[a, default: []].append(k.port) }
+            if st.serverTTL != 0 { ttl[a] = st.serverTTL }
+        }
+        for i in out.indices {
+            guard let flow = out[i].flow else { continue }
+            let addr = flow.server.ip
+            let x = RuleInput(out[i])
+            guard let at = x.places else { continue }
+            switch out[i].kind {
+            case .handshakeUnanswered:
+                let ports = (answered[addr] ?? []).filter { Int($0) != flow.server.port }
+                if !ports.isEmpty {
+                    let list = ports.sorted().prefix(6).map(String.init).joined(separator: ", ")
+                    out[i].causes.removeAll { $0.id.hasSuffix("/host-down") }
+                    out[i].causes.insert(x.cause("port-filtered", "a filter drops port \(at.port) only: \(at.server) is up and answers on other ports", .high,
+                                                 because: ["\(at.server) completed handshakes on port\(ports.count == 1 ? "" : "s") \(list) in this capture", out[i].causes.first?.because.first ?? out[i].summary],
+                                                 checks: [at.firewall(on: at.onServer), at.listening(), at.traceroute()]), at: 0)
+                }
+            case .handshakeRefused:
+                guard let usual = ttl[addr], let rst = out[i].evidence.int("rstTTL") else { continue }
+                let fact = "the RST came with TTL \(rst); \(at.server)'s packets on working connections arrive with \(usual)"
+                if rst == Int(usual) {
+                    for j in out[i].causes.indices where out[i].causes[j].id.hasSuffix("/no-listener") {
+                        out[i].causes[j].confidence = .high; out[i].causes[j].because.append(fact + ": the same host answered")
+                    }
+                    for j in out[i].causes.indices where out[i].causes[j].id.hasSuffix("/reject-rule") {
+                        out[i].causes[j].confidence = .low; out[i].causes[j].text = "\(at.server)'s own firewall rejects port \(at.port) with a TCP reset"
+                        out[i].causes[j].because.append(fact)
+                    }
+                } else {
+                    out[i].causes.removeAll { $0.id.hasSuffix("/no-listener") }
+                    for j in out[i].causes.indices where out[i].causes[j].id.hasSuffix("/reject-rule") {
+                        out[i].causes[j].confidence = .high; out[i].causes[j].because.append(fact + ": another device sent it")
+                        out[i].causes[j].tellApart = nil
+                    }
+                }
+                out[i].causes = out[i].causes.ranked()
+            default:
+                break
+            }
         }
     }
 
@@ -321,7 +385,6 @@ public struct Diagnoser: Sendable {
                 summary: "\(copies) TCP segment\(copies == 1 ? " was" : "s were") captured twice (identical segments milliseconds apart) in \(copyFlows) flow\(copyFlows == 1 ? "" : "s"): counted once, not as retransmissions",
                 frames: [], firstTime: copyFirst, lastTime: copyLast,
                 evidence: ["copies": .int(Int64(copies)), "flows": .int(Int64(copyFlows)), "examples": .array(examples)],
-                causes: FindingKind.captureDuplicates.info.causes, checks: FindingKind.captureDuplicates.info.checks,
                 filter: "tcp.analysis.retransmission", flow: nil))
         }
         if gapBytes > 0 {
@@ -335,7 +398,6 @@ public struct Diagnoser: Sendable {
                 frames: [], firstTime: gapFirst, lastTime: gapLast,
                 evidence: ["bytes": .int(Int64(gapBytes)), "flows": .int(Int64(gapFlows)), "gaps": .int(Int64(gapEvents)),
                            "largest": .array(examples)],
-                causes: FindingKind.captureGap.info.causes, checks: FindingKind.captureGap.info.checks,
                 filter: "tcp.analysis.ack_lost_segment", flow: nil))
         }
         if offloadSegments > 0 {
@@ -348,11 +410,12 @@ public struct Diagnoser: Sendable {
                 frames: [], firstTime: offloadFirst, lastTime: offloadLast,
                 evidence: ["segments": .int(Int64(offloadSegments)), "largestPayload": .int(Int64(offloadLargest)),
                            "flows": .int(Int64(offloadFlows)), "examples": .array(examples)],
-                causes: FindingKind.captureOffload.info.causes, checks: FindingKind.captureOffload.info.checks,
                 filter: "tcp.len > 1460", flow: nil))
         }
         let frag = fragments.findings(maxSets: fragmentSetCap, cap: thresholds.maxFindingsPerGroup)
         out += frag.findings
+        for i in out.indices where out[i].causes.isEmpty { CauseRules.diagnose(&out[i]) }
+        refineCauses(&out)
         Self.correlateDNS(&out)
         // Findings counted but not kept, by kind: what each (kind, server) group had over the cap.
         var groups = perGroup
@@ -378,6 +441,8 @@ struct ServiceStats: Sendable {
     /// Counts by HandshakeOutcome.ordinal.
     var failed = [Int](repeating: 0, count: HandshakeOutcome.allCases.count)
     var slow = 0
+    /// The TTL the server's packets arrive with on established connections (0: none yet).
+    var serverTTL: UInt8 = 0
     var resets: [String: Int] = [:]
     var rtts: [Int64] = []
     var clients = Set<IPAddress>()

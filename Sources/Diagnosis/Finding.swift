@@ -108,18 +108,26 @@ public struct Finding: Codable, Sendable, Equatable {
     public var firstTime: Int64
     public var lastTime: Int64
     public var evidence: [String: EvidenceValue]
-    public var causes: [String]
-    public var checks: [String]
+    /// Ranked, most likely first; each says why (Cause.swift). Filled by the family's rules.
+    public var causes: [Cause]
+    /// Every check of every cause, first cause first, once each.
+    public var checks: [String] {
+        var seen = Set<String>(), out: [String] = []
+        for c in causes { for k in c.checks where seen.insert(k.text).inserted { out.append(k.text) } }
+        return out
+    }
+    /// Where the capture sat for this flow (client, server, path, link, router), when known.
+    public var vantage: String?
     /// A Wireshark display filter that shows the flow or packets concerned.
     public var filter: String
     /// nil for capture-wide findings.
     public var flow: FlowRef?
 
     public init(kind: FindingKind, severity: Severity, summary: String, frames: [UInt64], firstTime: Int64,
-                lastTime: Int64, evidence: [String: EvidenceValue], causes: [String], checks: [String],
+                lastTime: Int64, evidence: [String: EvidenceValue], causes: [Cause] = [],
                 filter: String, flow: FlowRef?) {
         self.kind = kind; self.severity = severity; self.summary = summary; self.frames = frames
         self.firstTime = firstTime; self.lastTime = lastTime; self.evidence = evidence
-        self.causes = causes; self.checks = checks; self.filter = filter; self.flow = flow
+        self.causes = causes; self.filter = filter; self.flow = flow
     }
 }

@@ -133,7 +133,6 @@ public struct FragmentDetector: Sendable {
             }
             out.append(Finding(kind: .ipFragmented, severity: k.proto == .tcp ? .warning : .info, summary: summary,
                                frames: s.frames, firstTime: s.firstTime, lastTime: s.lastTime, evidence: ev,
-                               causes: FindingKind.ipFragmented.info.causes, checks: FindingKind.ipFragmented.info.checks,
                                filter: filter, flow: ref))
             if s.incomplete > 0 {
                 var iev = ev
@@ -143,7 +142,6 @@ public struct FragmentDetector: Sendable {
                     kind: .fragmentsIncomplete, severity: .warning,
                     summary: "\(s.incomplete) of \(s.datagrams) fragmented \(proto) datagram\(s.datagrams == 1 ? "" : "s") from \(from) to \(to) never completed: a fragment was lost, so the receiver dropped the whole datagram",
                     frames: s.incompleteFrames, firstTime: s.firstTime, lastTime: s.lastTime, evidence: iev,
-                    causes: FindingKind.fragmentsIncomplete.info.causes, checks: FindingKind.fragmentsIncomplete.info.checks,
                     filter: filter, flow: ref))
             }
             if s.overlapSame + s.overlapDifferent + s.overlapNotCompared > 0 {
@@ -157,7 +155,6 @@ public struct FragmentDetector: Sendable {
                     evidence: ["sameBytes": .int(Int64(s.overlapSame)), "differentBytes": .int(Int64(s.overlapDifferent)),
                                "notCompared": .int(Int64(s.overlapNotCompared)), "sender": .string(from),
                                "ipv6": .bool(!k.source.isIPv4)],
-                    causes: FindingKind.fragmentsOverlap.info.causes, checks: FindingKind.fragmentsOverlap.info.checks,
                     filter: filter, flow: ref))
             }
             if s.anomalyDatagrams > 0 {
@@ -168,7 +165,6 @@ public struct FragmentDetector: Sendable {
                     frames: s.anomalyFrames, firstTime: s.firstTime, lastTime: s.lastTime,
                     evidence: ["anomalies": .array(names.map { .string($0) }), "datagrams": .int(Int64(s.anomalyDatagrams)),
                                "sender": .string(from)],
-                    causes: FindingKind.fragmentsAnomaly.info.causes, checks: FindingKind.fragmentsAnomaly.info.checks,
                     filter: filter, flow: ref))
             }
         }
@@ -189,7 +185,6 @@ public struct FragmentDetector: Sendable {
                 evidence: ["datagrams": .int(Int64(datagrams)), "incomplete": .int(Int64(incomplete)),
                            "forcedOutByCap": .int(Int64(evicted)), "trackerCap": .int(Int64(maxSets)),
                            "flowsNotListed": .int(Int64(flowsOverCap))],
-                causes: FindingKind.fragmentsIncomplete.info.causes, checks: FindingKind.fragmentsIncomplete.info.checks,
                 filter: "ip.flags.mf==1 || ip.frag_offset>0 || ipv6.fraghdr", flow: nil))
         }
         return (out, suppressed)

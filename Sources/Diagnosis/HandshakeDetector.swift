@@ -131,8 +131,7 @@ public struct HandshakeDetector: Sendable {
         func make(_ sev: Severity, _ summary: String, frames: [UInt64], last: Int64,
                   extra: [String: EvidenceValue] = [:]) -> Finding {
             Finding(kind: kind, severity: sev, summary: summary, frames: frames, firstTime: first, lastTime: last,
-                    evidence: ev.merging(extra) { $1 }, causes: kind.info.causes, checks: kind.info.checks,
-                    filter: FlowFacts.filter(f), flow: FlowFacts.ref(f))
+                    evidence: ev.merging(extra) { $1 }, filter: FlowFacts.filter(f), flow: FlowFacts.ref(f))
         }
 
         switch kind {

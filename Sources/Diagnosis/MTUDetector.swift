@@ -136,9 +136,7 @@ public struct MTUDetector: Sendable {
         if let m = peerMSS, Int(m) + Self.headers(v6: r.v6) > Int(r.mtu) { ev["mssExceedsPathMTU"] = .bool(true) }
         let severity: Severity = reasons.isEmpty ? .info : .warning
         return Finding(kind: .fragNeeded, severity: severity, summary: summary, frames: [r.frame], firstTime: r.time,
-                       lastTime: f.lastTime, evidence: ev, causes: FindingKind.fragNeeded.info.causes,
-                       checks: FindingKind.fragNeeded.info.checks,
-                       filter: FlowFacts.filter(f) + (r.v6 ? " || icmpv6.type==2" : " || (icmp.type==3 && icmp.code==4)"),
+                       lastTime: f.lastTime, evidence: ev, filter: FlowFacts.filter(f) + (r.v6 ? " || icmpv6.type==2" : " || (icmp.type==3 && icmp.code==4)"),
                        flow: FlowFacts.ref(f))
     }
 
@@ -152,7 +150,6 @@ public struct MTUDetector: Sendable {
         mssEvidence(f, into: &ev)
         return Finding(kind: .fragNeededIgnored, severity: .error, summary: summary, frames: [r.frame, r.firstOversizedFrame],
                        firstTime: r.time, lastTime: f.lastTime, evidence: ev,
-                       causes: FindingKind.fragNeededIgnored.info.causes, checks: FindingKind.fragNeededIgnored.info.checks,
                        filter: FlowFacts.filter(f), flow: FlowFacts.ref(f))
     }
 
@@ -169,8 +166,7 @@ public struct MTUDetector: Sendable {
             ]
             mssEvidence(f, into: &ev)
             return Finding(kind: .blackhole, severity: .error, summary: summary, frames: [], firstTime: f.firstTime,
-                           lastTime: f.lastTime, evidence: ev, causes: FindingKind.blackhole.info.causes,
-                           checks: FindingKind.blackhole.info.checks, filter: FlowFacts.filter(f), flow: FlowFacts.ref(f))
+                           lastTime: f.lastTime, evidence: ev, filter: FlowFacts.filter(f), flow: FlowFacts.ref(f))
         }
         var summary = "\(b.failSize)-byte packets from \(who) to \(peer) were resent \(b.retransmissions) times and never acknowledged, while packets of up to \(b.largestAcked) bytes got through and no ICMP said why: a path MTU black hole"
         summary += b.recoveredSize > 0
@@ -187,7 +183,6 @@ public struct MTUDetector: Sendable {
         mssEvidence(f, into: &ev)
         return Finding(kind: .blackhole, severity: b.recoveredSize > 0 ? .warning : .error, summary: summary, frames: [b.frame],
                        firstTime: f.firstTime, lastTime: f.lastTime, evidence: ev,
-                       causes: FindingKind.blackhole.info.causes, checks: FindingKind.blackhole.info.checks,
                        filter: FlowFacts.filter(f) + " && tcp.analysis.retransmission", flow: FlowFacts.ref(f))
     }
 
@@ -202,7 +197,6 @@ public struct MTUDetector: Sendable {
         mssEvidence(f, into: &ev)
         return Finding(kind: .mssExceeded, severity: .warning, summary: summary, frames: [p.mtu.overMSSFirstFrame],
                        firstTime: f.firstTime, lastTime: f.lastTime, evidence: ev,
-                       causes: FindingKind.mssExceeded.info.causes, checks: FindingKind.mssExceeded.info.checks,
                        filter: FlowFacts.filter(f) + " && tcp.len > \(announced)", flow: FlowFacts.ref(f))
     }
 }

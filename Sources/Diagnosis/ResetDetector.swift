@@ -85,7 +85,7 @@ public struct ResetDetector: Sendable {
 
         func make(_ sev: Severity, _ summary: String) -> Finding {
             Finding(kind: kind, severity: sev, summary: summary, frames: [r.frame], firstTime: r.time, lastTime: r.time,
-                    evidence: ev, causes: kind.info.causes, checks: kind.info.checks, filter: FlowFacts.filter(f),
+                    evidence: ev, filter: FlowFacts.filter(f),
                     flow: FlowFacts.ref(f))
         }
 

@@ -82,7 +82,6 @@ public struct RetransmissionDetector: Sendable {
         if other.loss.retransmissions > 0 { ev["otherDirectionRetransmissions"] = .int(Int64(other.loss.retransmissions)) }
         return Finding(kind: .retransmissions, severity: pct >= 5 ? .error : .warning, summary: summary, frames: [],
                        firstTime: f.firstTime, lastTime: f.lastTime, evidence: ev,
-                       causes: FindingKind.retransmissions.info.causes, checks: FindingKind.retransmissions.info.checks,
                        filter: FlowFacts.filter(f) + " && tcp.analysis.retransmission", flow: FlowFacts.ref(f))
     }
 }
@@ -113,7 +112,6 @@ public struct ReorderingDetector: Sendable {
                                   "dataSegments": .int(Int64(RetransmissionDetector.segments(p))),
                                   "ratePercent": .double((pct * 100).rounded() / 100),
                                   "wiresharkOutOfOrder": .int(Int64(p.outOfOrder))],
-                       causes: FindingKind.outOfOrder.info.causes, checks: FindingKind.outOfOrder.info.checks,
                        filter: FlowFacts.filter(f) + " && tcp.analysis.out_of_order", flow: FlowFacts.ref(f))
     }
 }

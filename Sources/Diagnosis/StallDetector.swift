@@ -56,7 +56,6 @@ public struct StallDetector: Sendable {
                        firstTime: f.firstTime, lastTime: f.lastTime,
                        evidence: ["sender": .string(s.role.rawValue), "stalledSeconds": .double(FlowFacts.ms(s.wait) / 1000),
                                   "cause": .string(s.cause.name), "recovered": .bool(!s.unrecovered)],
-                       causes: FindingKind.stall.info.causes, checks: FindingKind.stall.info.checks,
                        filter: FlowFacts.filter(f), flow: FlowFacts.ref(f))
     }
 }

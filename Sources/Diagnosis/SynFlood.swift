@@ -103,7 +103,6 @@ struct FloodStats: Sendable {
             evidence: ["halfOpen": .int(Int64(halfOpen)), "sources": .int(Int64(sourceCount)),
                        "sourcesEstimated": .bool(sourcesOverflow), "attemptsPerSecond": .double((rate * 10).rounded() / 10),
                        "topSources": .array(top.map { .object(["ip": .string($0.key.description), "approxAttempts": .int(Int64($0.value))]) })],
-            causes: FindingKind.synFlood.info.causes, checks: FindingKind.synFlood.info.checks,
             filter: "tcp.flags.syn==1 && tcp.flags.ack==0 && \(k.address.isIPv4 ? "ip" : "ipv6").dst==\(k.address) && tcp.dstport==\(k.port)",
             flow: FlowRef(transport: "tcp", client: nil, server: Endpoint(ip: k.address.description, port: Int(k.port))))
     }

@@ -136,8 +136,7 @@ public struct TLSDetector: Sendable {
         }
         return Finding(kind: k, severity: severity, summary: summary, frames: frames.filter { $0 != 0 },
                        firstTime: t.sawClientHello ? t.clientHelloTime : f.firstTime, lastTime: f.lastTime, evidence: ev,
-                       causes: k.info.causes,
-                       checks: k.info.checks, filter: FlowFacts.filter(f) + " && tls", flow: FlowFacts.ref(f))
+                       filter: FlowFacts.filter(f) + " && tls", flow: FlowFacts.ref(f))
     }
 
     func common(_ f: Flow, _ t: TLSSession) -> [String: EvidenceValue] {

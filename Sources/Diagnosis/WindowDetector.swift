@@ -56,7 +56,6 @@ public struct WindowDetector: Sendable {
         if cs.count > 1 { ev["bothDirections"] = .bool(true) }
         return Finding(kind: .zeroWindow, severity: .warning, summary: summary, frames: [w.firstFrame],
                        firstTime: f.firstTime, lastTime: f.lastTime, evidence: ev,
-                       causes: FindingKind.zeroWindow.info.causes, checks: FindingKind.zeroWindow.info.checks,
                        filter: FlowFacts.filter(f) + " && tcp.analysis.zero_window", flow: FlowFacts.ref(f))
     }
 }

@@ -362,9 +362,16 @@ public struct Analyzer {
             if isSYN, fromLow == attempt.clientIsLow, t.sequence == attempt.isn {
                 // A retry of the attempt, or the capture's copy of the last SYN (with a lower TTL: a loop).
                 let ttl = p.hopLimit ?? 0
-                if ttl < (attempt.lastTTL == 0 ? attempt.ttl : attempt.lastTTL) { halfOpen.slots[Int(h)].loopedSYNs &+= 1 }
+                let last = attempt.lastTTL == 0 ? attempt.ttl : attempt.lastTTL
+                let copy = time &- attempt.syns.lastTime < Flow.synCopyWindow
+                if copy && ttl < last {
+                    // Its first copy one hop lower is the capturing router forwarding it; more is a loop.
+                    if !attempt.lastWasCopy && ttl == last &- 1 { halfOpen.slots[Int(h)].forwardedSYNs &+= 1 }
+                    else { halfOpen.slots[Int(h)].loopedSYNs &+= 1 }
+                }
                 halfOpen.slots[Int(h)].lastTTL = ttl
-                if time &- attempt.syns.lastTime < Flow.synCopyWindow { halfOpen.slots[Int(h)].duplicateSYNs &+= 1 }
+                halfOpen.slots[Int(h)].lastWasCopy = copy
+                if copy { halfOpen.slots[Int(h)].duplicateSYNs &+= 1 }
                 else { halfOpen.slots[Int(h)].syns.add(frame: frameNumber, time: time) }
                 return nil
             }

@@ -108,6 +108,11 @@ public struct TCPPeer: Sendable {
     /// Packets seen again at the capture point with the same IP ID and a lower TTL: a routing
     /// loop carrying them past it more than once.
     public var loopedPackets: UInt32 = 0
+    /// Packets seen a second time exactly one hop lower: the capturing router forwarding them
+    /// (`tcpdump -i any` on a router), not a loop.
+    public var forwardedCopies: UInt32 = 0
+    /// Sightings of the current packet after the first (0: not seen again yet).
+    var copySightings: UInt8 = 0
     var lastTTL: UInt8 = 0
     var lastSegmentTTL: UInt8 = 0
     /// flowdoctor's own, byte-accurate loss analysis of this side's data (LossAnalysis.swift).

@@ -13,9 +13,11 @@ extension Flow {
             let p = fromClient ? client : server
             if !p.syns.isEmpty, p.isn == seq, time &- p.syns.lastTime < Self.synCopyWindow {
                 duplicateSYNs &+= 1
-                // The same SYN back with a lower TTL went round a loop past the capture point.
+                // The same SYN back with a lower TTL: forwarded (its first copy, one hop lower:
+                // a router capturing on both interfaces) or round a loop past the capture point.
                 if ttl < p.lastTTL {
-                    if fromClient { client.loopedPackets &+= 1 } else { server.loopedPackets &+= 1 }
+                    let forwarded = p.copySightings == 0 && ttl == p.lastTTL &- 1
+                    if fromClient { client.countCopy(forwarded: forwarded) } else { server.countCopy(forwarded: forwarded) }
                 }
                 if fromClient { client.lastTTL = ttl } else { server.lastTTL = ttl }
                 lastTime = max(lastTime, time)
@@ -260,11 +262,14 @@ extension TCPPeer {
                 }
             }
         }
+        var isCopy = false
         if seglen > 0 && fwd.retransmissions != retransmissionsBefore {
             let same = ipID.map { fwd.lastSegmentSeq == seq && Int(fwd.lastSegmentLength) == seglen && fwd.lastSegmentIPID == $0 } ?? false
             if same && ttl < fwd.lastSegmentTTL && time &- fwd.lastSegmentTime < 500_000_000 {
-                // The same packet back with a lower TTL: a routing loop past the capture point.
-                fwd.loopedPackets &+= 1
+                // The same packet back with a lower TTL: forwarded by the capturing router (its
+                // first copy, one hop lower) or a routing loop past the capture point (more).
+                isCopy = true
+                fwd.countCopy(forwarded: fwd.copySightings == 0 && ttl == fwd.lastSegmentTTL &- 1)
                 fwd.captureCopies &+= 1
             } else if same && time &- fwd.lastSegmentTime < 2_000_000 {
                 fwd.captureCopies &+= 1
@@ -274,6 +279,7 @@ extension TCPPeer {
             }
         }
         if seglen > 0 {
+            if !isCopy { fwd.copySightings = 0 }
             fwd.lastSegmentSeq = seq
             fwd.lastSegmentLength = UInt16(truncatingIfNeeded: seglen)
             fwd.lastSegmentIPID = ipID ?? 0
@@ -316,6 +322,7 @@ extension TCPPeer {
         if !isRST { fingerprint(ttl: ttl, ipID: isSYN ? nil : ipID, mac: mac) }
         lastTTL = ttl
         if isSYN {
+            copySightings = 0
             if syns.isEmpty {
                 isn = seq
                 mss = options.mss
@@ -411,5 +418,13 @@ extension TCPPeer {
         if let m = mac {
             if let known = self.mac { if known != m { macVaries = true } } else { self.mac = m }
         }
+    }
+}
+
+extension TCPPeer {
+    /// One more sighting of a packet already seen, with a lower TTL.
+    mutating func countCopy(forwarded: Bool) {
+        if forwarded { forwardedCopies &+= 1 } else { loopedPackets &+= 1 }
+        if copySightings < .max { copySightings &+= 1 }
     }
 }

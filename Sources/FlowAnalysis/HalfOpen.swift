@@ -17,7 +17,11 @@ public struct HalfOpen: TableEntry {
     public var duplicateSYNs: UInt32 = 0
     /// The SYN seen again with a lower TTL (a loop), and the TTL last seen.
     public var loopedSYNs: UInt32 = 0
+    /// The SYN's first copy one hop lower: the capturing router forwarding it, not a loop.
+    public var forwardedSYNs: UInt16 = 0
     public var lastTTL: UInt8 = 0
+    /// The last sighting was a copy of the SYN before it.
+    public var lastWasCopy = false
 
     public var firstFrame: UInt64 { syns.firstFrame }
     public var lastTime: Int64 { syns.lastTime }
@@ -39,6 +43,7 @@ public struct HalfOpen: TableEntry {
         f.lastFrame = syns.lastFrame
         f.duplicateSYNs = duplicateSYNs
         f.client.loopedPackets = loopedSYNs
+        f.client.forwardedCopies = UInt32(forwardedSYNs)
         // Every resent SYN and every copy is a retransmission to Wireshark.
         f.client.retransmissions = (syns.count &- 1) &+ duplicateSYNs
         f.client.wsNextSeqTime = syns.lastTime

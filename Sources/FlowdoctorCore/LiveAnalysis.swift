@@ -137,14 +137,15 @@ public enum LiveAnalysis {
             options: options.analysis, analyzer: analyzer, diagnoser: diagnosis.value)
         let dropped = stats.droppedByKernel &+ stats.droppedByInterface
         if dropped > 0 {
-            report.findings.insert(Finding(
+            var drop = Finding(
                 kind: .captureDropped, severity: dropped * 100 >= max(stats.received, 1) ? .error : .warning,
                 summary: "libpcap dropped \(dropped) packets (\(stats.droppedByKernel) in the kernel buffer, \(stats.droppedByInterface) at the interface) of \(stats.received) received: the analysis misses them, and gaps in flows may be the capture's",
                 frames: [], firstTime: 0, lastTime: 0,
                 evidence: ["received": .int(Int64(stats.received)), "droppedByKernel": .int(Int64(stats.droppedByKernel)),
                            "droppedByInterface": .int(Int64(stats.droppedByInterface))],
-                causes: FindingKind.captureDropped.info.causes, checks: FindingKind.captureDropped.info.checks,
-                filter: "", flow: nil), at: 0)
+                filter: "", flow: nil)
+            CauseRules.diagnose(&drop)
+            report.findings.insert(drop, at: 0)
             let suppressed = report.summary.suppressed
             report.summary = Summary(findings: report.findings)
             report.summary.suppressed = suppressed

@@ -96,8 +96,10 @@ public enum OfflineAnalysis {
                             servicesOmitted: diagnoser.servicesOmitted, fragmentSetsEvicted: fragmentSetsEvicted,
                             namesEvicted: namesEvicted, holesForgotten: diagnoser.holesForgotten,
                             historyTruncatedFlows: diagnoser.historyTruncatedFlows)
+        var capture = CaptureSummary(files: files, filter: options.filter, stats: stats)
+        capture.vantage = diagnoser.captureVantage
         return Report(generator: Generator(version: flowdoctorVersion, libpcap: libpcapVersion),
-                      capture: CaptureSummary(files: files, filter: options.filter, stats: stats),
+                      capture: capture,
                       thresholds: options.thresholds, limits: limits,
                       findings: DecodeQualityDetector.findings(stats) + d.findings, services: d.services, flows: d.flows,
                       suppressed: d.suppressed)

@@ -157,7 +157,8 @@ public enum HTMLReport {
         var out: [Group] = []
         for f in findings {
             let server = f.flow?.server.ip ?? ""
-            let key = f.kind.rawValue + "\u{0}" + server
+            // Findings share a card only when they share kind, server and first cause.
+            let key = f.kind.rawValue + "\u{0}" + server + "\u{0}" + (f.causes.first?.id ?? "")
             if let i = index[key] { out[i].findings.append(f) } else {
                 index[key] = out.count
                 out.append(Group(kind: f.kind, server: server, findings: [f]))
@@ -186,19 +187,31 @@ public enum HTMLReport {
             out += " <span class=\"count\">× \(g.findings.count)</span> <span class=\"where\">\(e(g.label))</span></h3>\n"
             out += "<p class=\"meta\"><code>\(e(g.kind.rawValue))</code> · layer \(e(info.layer.rawValue)) · first at \(e(base.describe(g.firstTime)))</p>\n"
             out += "<p class=\"summary\">\(e(first.summary))</p>\n"
-            if let check = first.checks.first ?? info.checks.first {
-                out += "<p class=\"check\"><strong>Check first:</strong> \(withCode(check))</p>\n"
+            if let c = first.causes.first {
+                out += "<p class=\"likely\"><strong>Likely:</strong> \(e(c.text)) <span class=\"confidence c-\(c.confidence.rawValue)\">\(c.confidence.rawValue)</span>"
+                if !c.because.isEmpty { out += " — because \(e(c.because.joined(separator: "; ")))" }
+                out += "</p>\n"
+            }
+            if let check = first.causes.first?.checks.first {
+                out += "<p class=\"check\"><strong>Check first:</strong> on \(e(check.on)): <code>\(e(check.run))</code></p>\n"
             }
             out += "<details>\n<summary>\(g.findings.count == 1 ? "Details" : "All \(g.findings.count) findings"): frames, Wireshark filter, evidence</summary>\n"
             out += "<p class=\"meaning\">\(e(info.meaning))</p>\n"
             out += "<ol class=\"findings\">\n"
             for f in g.findings { out += finding(f, base) }
             out += "</ol>\n"
-            let checks = first.checks.isEmpty ? info.checks : first.checks
-            if checks.count > 1 {
-                out += "<p class=\"sub\">What to check next</p>\n<ul>\n"
-                for c in checks { out += "<li>\(withCode(c))</li>\n" }
-                out += "</ul>\n"
+            if !first.causes.isEmpty {
+                out += "<p class=\"sub\">Causes, most likely first</p>\n<ol class=\"causes\">\n"
+                for c in first.causes {
+                    out += "<li><strong>\(e(c.text))</strong> <span class=\"confidence c-\(c.confidence.rawValue)\">\(c.confidence.rawValue)</span> <code>\(e(c.id))</code>"
+                    if !c.because.isEmpty { out += "<br>because \(e(c.because.joined(separator: "; ")))" }
+                    if let t = c.tellApart { out += "<br>to tell apart: \(e(t))" }
+                    if !c.checks.isEmpty {
+                        out += "<ul>" + c.checks.map { "<li>on \(e($0.on)): <code>\(e($0.run))</code></li>" }.joined() + "</ul>"
+                    }
+                    out += "</li>\n"
+                }
+                out += "</ol>\n"
             }
             out += "</details>\n</article>\n"
         }

@@ -1,7 +1,7 @@
 import Diagnosis
 
 public enum JSONReport {
-    /// One JSON document (`flowdoctor.report/1`), keys in a stable order.
+    /// One JSON document (`flowdoctor.report/2`), keys in a stable order.
     public static func render(_ r: Report) -> String { String(decoding: bytes(r), as: UTF8.self) }
 
     /// The document as UTF-8 bytes, ready to write.

@@ -140,7 +140,7 @@ extension JSONWriter {
 
     mutating func finding(_ f: Finding, sensor: String? = nil, time: String? = nil) {
         beginObject()
-        field("causes", strings: f.causes)
+        key("causes"); beginArray(); for c in f.causes { element(); cause(c) }; endArray()
         field("checks", strings: f.checks)
         key("evidence"); evidence(.object(f.evidence))
         field("filter", f.filter)
@@ -153,6 +153,7 @@ extension JSONWriter {
         field("severity", f.severity.rawValue)
         field("summary", f.summary)
         field("time", time)
+        field("vantage", f.vantage)
         endObject()
     }
 
@@ -273,6 +274,27 @@ extension JSONWriter {
         field("snaplenCutPackets", c.snaplenCutPackets)
         field("timestampsOutOfOrder", c.timestampsOutOfOrder)
         field("truncated", c.truncated)
+        if let v = c.vantage {
+            key("vantage"); beginObject()
+            field("because", v.because)
+            field("flows", counts: v.flows)
+            field("host", v.host)
+            field("point", v.point.rawValue)
+            endObject()
+        }
+        endObject()
+    }
+
+    mutating func cause(_ c: Cause) {
+        beginObject()
+        field("because", strings: c.because)
+        key("checks"); beginArray()
+        for k in c.checks { element(); beginObject(); field("on", k.on); field("run", k.run); endObject() }
+        endArray()
+        field("confidence", c.confidence.rawValue)
+        field("id", c.id)
+        field("tellApart", c.tellApart)
+        field("text", c.text)
         endObject()
     }
 

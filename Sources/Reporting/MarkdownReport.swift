@@ -15,10 +15,11 @@ public enum MarkdownReport {
         if groups.isEmpty {
             out += "No problems found.\n"
         } else {
-            out += "## Diagnosis\n\n| severity | layer | finding | where | count | what | check first |\n|---|---|---|---|---:|---|---|\n"
+            out += "## Diagnosis\n\n| severity | layer | finding | where | count | what | likely cause | check first |\n|---|---|---|---|---:|---|---|---|\n"
             for g in groups {
                 let f = g.findings[0]
-                out += "| \(g.severity.rawValue) | \(g.kind.info.layer.rawValue) | `\(g.kind.rawValue)` | \(cell(g.where_)) | \(g.findings.count) | \(cell(f.summary)) | \(cell(f.checks.first ?? "")) |\n"
+                let likely = f.causes.first.map { "\($0.text) (\($0.confidence.rawValue))" } ?? ""
+                out += "| \(g.severity.rawValue) | \(g.kind.info.layer.rawValue) | `\(g.kind.rawValue)` | \(cell(g.where_)) | \(g.findings.count) | \(cell(f.summary)) | \(cell(likely)) | \(cell(f.checks.first ?? "")) |\n"
             }
             if !r.summary.suppressed.isEmpty {
                 let s = r.summary.suppressed.sorted { $0.key < $1.key }.map { "\($0.value) more `\($0.key)`" }.joined(separator: ", ")
@@ -46,7 +47,12 @@ public enum MarkdownReport {
                     out += "  - Wireshark filter: \(code(f.filter))\n"
                 }
                 if g.findings.count > TextReport.detailsPerGroup { out += "- … \(g.findings.count - TextReport.detailsPerGroup) more\n" }
-                out += "\nCheck:\n\n" + g.findings[0].checks.prefix(3).map { "1. \(cell($0))" }.joined(separator: "\n") + "\n"
+                out += "\nCauses:\n\n"
+                for c in g.findings[0].causes {
+                    out += "1. **\(cell(c.text))** (\(c.confidence.rawValue)) — because \(cell(c.because.joined(separator: "; ")))\n"
+                    for k in c.checks { out += "   - on \(cell(k.on)): \(code(k.run))\n" }
+                    if let t = c.tellApart { out += "   - to tell apart: \(cell(t))\n" }
+                }
             }
         }
         return out

@@ -2,9 +2,9 @@ import Diagnosis
 import FlowAnalysis
 import PacketDecoding
 
-/// The report document (`flowdoctor.report/1`). Field names are an interface: add, never rename.
+/// The report document (`flowdoctor.report/2`). Field names are an interface: add, never rename.
 public struct Report: Codable, Sendable {
-    public static let schemaID = "flowdoctor.report/1"
+    public static let schemaID = "flowdoctor.report/2"
     public var schema = Report.schemaID
     public var generator: Generator
     public var capture: CaptureSummary
@@ -82,6 +82,8 @@ public struct CaptureSummary: Codable, Sendable {
     public var timestampsOutOfOrder: UInt64
     public var protocols: [String: UInt64]
     public var decode: DecodeSummary
+    /// Where the capture sat (client, server, path, link, router), as most flows say.
+    public var vantage: CaptureVantage?
 
     public struct DecodeSummary: Codable, Sendable {
         public var malformed: [DecodeCounter]

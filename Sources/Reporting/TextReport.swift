@@ -87,7 +87,7 @@ public enum TextReport {
                 out += "  " + p.severity(g.severity, g.severity.rawValue.uppercased().padding(toLength: 7, withPad: " ", startingAt: 0))
                     + " " + p.bold(g.kind.rawValue) + count + " " + TextEscape.line(g.where_) + " — " + info.title + "\n"
                 out += wrap(TextEscape.line(g.findings[0].summary), indent: 10, style)
-                if let cause = g.findings[0].causes.first { out += wrap("likely: " + TextEscape.line(cause), indent: 10, style) }
+                if let likely = g.findings[0].likely { out += wrap(TextEscape.line(likely), indent: 10, style) }
                 if let check = g.findings[0].checks.first { out += wrap("check: " + TextEscape.line(check), indent: 10, style) }
             }
             if !sum.suppressed.isEmpty {
@@ -110,7 +110,16 @@ public enum TextReport {
                     out += wrap(TextEscape.line(f.summary), indent: 6, style, first: false)
                     if !f.frames.isEmpty { out += "      frames \(f.frames.prefix(10).map(String.init).joined(separator: ", "))\n" }
                     out += wrap("filter: " + TextEscape.line(f.filter), indent: 6, style)
-                    if let check = f.checks.first { out += wrap("check: " + TextEscape.line(check), indent: 6, style) }
+                    if style.verbose {
+                        for (n, c) in f.causes.enumerated() {
+                            out += wrap("\(n == 0 ? "likely" : "or"): " + TextEscape.line(Finding.line(c)), indent: 6, style)
+                            for k in c.checks { out += wrap("check: " + TextEscape.line(k.text), indent: 8, style) }
+                            if let t = c.tellApart { out += wrap("to tell apart: " + TextEscape.line(t), indent: 8, style) }
+                        }
+                    } else {
+                        if let likely = f.likely { out += wrap(TextEscape.line(likely), indent: 6, style) }
+                        if let check = f.checks.first { out += wrap("check: " + TextEscape.line(check), indent: 6, style) }
+                    }
                 }
                 if !style.verbose && g.findings.count > detailsPerGroup {
                     out += "      … \(g.findings.count - detailsPerGroup) more \(g.kind.rawValue) on \(TextEscape.line(g.where_))\n"
@@ -234,5 +243,14 @@ struct Paint {
         case .warning: code("33", s)
         case .info: code("36", s)
         }
+    }
+}
+
+extension Finding {
+    /// "likely: <cause> (<confidence>) — because <evidence>", for every format.
+    public var likely: String? { causes.first.map { "likely: " + Self.line($0) } }
+
+    static func line(_ c: Cause) -> String {
+        "\(c.text) (\(c.confidence.rawValue))" + (c.because.isEmpty ? "" : " — because " + c.because.joined(separator: "; "))
     }
 }

@@ -28,7 +28,7 @@ import Testing
         let r = try runFlowdoctor(["analyze", "--format", "json", path])
         #expect(r.status == 0)
         let doc = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
-        #expect(doc["schema"] as? String == "flowdoctor.report/1")
+        #expect(doc["schema"] as? String == "flowdoctor.report/2")
         let capture = try #require(doc["capture"] as? [String: Any])
         #expect(capture["packets"] as? Int == 2)
         #expect(capture["truncated"] as? Bool == false)
@@ -42,7 +42,7 @@ import Testing
         let out = temporaryDirectory() + "/report.json"
         let r = try runFlowdoctor(["analyze", "--format", "json", "-o", out, try Self.goodCapture()])
         #expect(r.status == 0 && r.stdout.isEmpty)
-        #expect(FileManager.default.contents(atPath: out).map { String(decoding: $0, as: UTF8.self).contains("flowdoctor.report/1") } == true)
+        #expect(FileManager.default.contents(atPath: out).map { String(decoding: $0, as: UTF8.self).contains("flowdoctor.report/2") } == true)
     }
 
     struct Bad: Sendable, CustomTestStringConvertible {

@@ -7,7 +7,7 @@ import Reporting
 import TestSupport
 import Testing
 
-// The committed JSON Schema of `flowdoctor.report/1` (Sources/Reporting/flowdoctor.report-1.schema.json)
+// The committed JSON Schema of `flowdoctor.report/2` (Sources/Reporting/flowdoctor.report-2.schema.json)
 // and real reports checked against it. No JSON Schema library is a dependency: `SchemaValidator`
 // below implements exactly the keywords the schema uses, and a walk of the schema rejects any
 // other keyword, so the schema cannot quietly rely on something nobody checks.
@@ -324,7 +324,7 @@ struct SchemaValidator {
 // MARK: - Tests
 
 @Suite("JSON Schema of the report") struct JSONSchemaTests {
-    static let schemaURL = repositoryRoot.appendingPathComponent("Sources/Reporting/flowdoctor.report-1.schema.json")
+    static let schemaURL = repositoryRoot.appendingPathComponent("Sources/Reporting/flowdoctor.report-2.schema.json")
     static let fixtureDirectory = repositoryRoot.appendingPathComponent("Fixtures")
 
     static func validator() throws -> SchemaValidator { try SchemaValidator.load(schemaURL) }
@@ -355,7 +355,7 @@ struct SchemaValidator {
         let data = try Data(contentsOf: Self.schemaURL)
         let doc = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         #expect(doc["$schema"] as? String == SchemaValidator.draft)
-        #expect(doc["$id"] as? String == "https://flowdoctor.invalid/schemas/flowdoctor.report-1.schema.json")
+        #expect(doc["$id"] as? String == "https://flowdoctor.invalid/schemas/flowdoctor.report-2.schema.json")
         #expect((doc["title"] as? String)?.contains(Report.schemaID) == true)
         let problems = try Self.validator().lint()
         #expect(problems.isEmpty, "\(problems.joined(separator: "\n"))")
@@ -541,7 +541,7 @@ struct SchemaValidator {
               expect: "$.summary.byKind[\"tls.nope\"]: property name not allowed"),
         .init("an unknown severity", at: "findings.0.severity", .set(json: "\"fatal\""), expect: "$.findings[0].severity: \"fatal\" is not one of"),
         .init("an unknown handshake outcome", at: "flows.0.outcome", .set(json: "\"fine\""), expect: "$.flows[0].outcome"),
-        .init("another schema version", at: "schema", .set(json: "\"flowdoctor.report/2\""), expect: "$.schema: expected \"flowdoctor.report/1\""),
+        .init("another schema version", at: "schema", .set(json: "\"flowdoctor.report/1\""), expect: "$.schema: expected \"flowdoctor.report/2\""),
         .init("a summary count missing", at: "summary.errors", .remove, expect: "$.summary: missing required property \"errors\""),
         .init("a finding without its flow (null must be written)", at: "findings.0.flow", .remove,
               expect: "$.findings[0]: missing required property \"flow\""),

@@ -1,0 +1,67 @@
+import FlowAnalysis
+import PacketDecoding
+
+/// Why an established connection was reset (tcp.reset.*): who sent it, in which phase, after
+/// what, and whether its TTL / MAC / sequence say someone else did.
+enum ResetCauses {
+    static let catalog: [CauseInfo] = [
+        CauseInfo("tcp.reset.abort/unanswered-request", "the server application failed on the request", raisedBy: "the server reset after the client's data with no response", ruledOutBy: "a response was sent"),
+        CauseInfo("tcp.reset.abort/server-abort", "the server application closed the socket abortively", raisedBy: "the server reset an exchange in progress", ruledOutBy: "the client sent the RST"),
+        CauseInfo("tcp.reset.abort/client-abort", "the client application gave up or closed abortively", raisedBy: "the client reset with data exchanged", ruledOutBy: "the server sent the RST"),
+        CauseInfo("tcp.reset.abort/unused", "an unused spare connection dropped by the client", raisedBy: "a client RST before any data", ruledOutBy: "data exchanged"),
+        CauseInfo("tcp.reset.middlebox/forged", "a device on the path forged the RST", raisedBy: "the RST's TTL or source MAC differs from that endpoint's other packets, or it is out of window", ruledOutBy: "a RST matching the endpoint's fingerprint"),
+        CauseInfo("tcp.reset.after-idle/state-timeout", "a NAT, firewall or load balancer forgot the idle connection", raisedBy: "a RST after idle above idleResetSeconds", ruledOutBy: "short idle"),
+        CauseInfo("tcp.reset.after-close/abortive-close", "an abortive close (SO_LINGER 0 or data unread at close)", raisedBy: "a RST after a FIN", ruledOutBy: "no FIN before"),
+    ]
+
+    static func causes(_ x: RuleInput) -> [Cause] {
+        guard let at = x.places else { return [] }
+        let ev = x.ev
+        let sender = ev.string("sender") ?? "server"
+        let host = sender == "client" ? at.onClient : at.onServer
+        let ttl = ev.int("rstTTL").map { " with TTL \($0)" } ?? ""
+        let rst = "a RST from the \(sender) (\(x.frames)\(ttl))"
+        let logs = Check(on: host, run: "journalctl --since '-1h' --no-pager | grep -i -E 'reset|abort|timeout|error' | tail -50")
+        switch x.kind {
+        case .resetMiddlebox:
+            var why: [String] = []
+            let range = ev["senderTTLRange"].flatMap { v -> String? in
+                if case .array(let a) = v, a.count == 2, case .int(let lo) = a[0], case .int(let hi) = a[1] { return lo == hi ? "\(lo)" : "\(lo)-\(hi)" }
+                return nil }
+            let reasons: [String] = ev["forgeryEvidence"].flatMap { v -> [String]? in
+                if case .array(let a) = v { return a.compactMap { if case .string(let s) = $0 { s } else { nil } } } else { return nil } } ?? []
+            if reasons.contains("ttl"), let range { why.append("its TTL \(ev.int("rstTTL") ?? 0) differs from the \(sender)'s other packets (\(range))") }
+            if reasons.contains("source-mac") { why.append("its source MAC \(ev.string("rstSourceMAC") ?? "?") is not the \(sender)'s \(ev.string("senderMAC") ?? "?")") }
+            if reasons.contains("out-of-window") { why.append("its sequence number is outside the receiver's window") }
+            let hopsAway = ev.int("rstTTL").map { FlowVantage.hops(UInt8(clamping: $0)) }
+            return [x.cause("forged", "a device on the path (a firewall, IPS or DPI box) forged this RST in the \(sender)'s name", .high,
+                            because: [rst] + why + (hopsAway.map { ["it started \($0) hop\($0 == 1 ? "" : "s") before the capture point: look at the device that far away"] } ?? []),
+                            checks: [at.traceroute(), Check(on: "each firewall or IPS between \(at.client) and \(at.server)", run: "grep -i reset <its log of blocked sessions>")])]
+        case .resetAfterIdle:
+            let idle = ev.double("idleBeforeSeconds") ?? 0
+            return [x.cause("state-timeout", "a NAT, firewall or load balancer between the two dropped the connection's state after \(Int(idle)) s idle; the \(sender == "client" ? "server" : "client")'s next packet then drew a RST", .medium,
+                            because: ["\(rst) after \(Int(idle)) s with no packet either way"],
+                            checks: [Check(on: "the firewall or NAT between them", run: "sysctl net.netfilter.nf_conntrack_tcp_timeout_established"),
+                                     Check(on: at.onClient, run: "sysctl net.ipv4.tcp_keepalive_time")],
+                            tellApart: "a RST whose TTL matches the \(sender)'s own packets came from the \(sender), whose socket was closed by its own idle timeout")]
+        case .resetAfterClose:
+            return [x.cause("abortive-close", "the \(sender) closed abortively (SO_LINGER 0, or unread data at close): usually harmless", .high, because: [rst + " after its FIN"])]
+        default:
+            let cb = ev.int("clientBytesBefore") ?? 0, sb = ev.int("serverBytesBefore") ?? 0
+            if sender == "client" && cb + sb == 0 {
+                return [x.cause("unused", "an unused spare connection (a browser or pool opened it and closed it unused): not a failure", .high, because: [rst + " before any data"])]
+            }
+            if sender == "server" && cb > 0 && sb == 0 {
+                return [x.cause("unanswered-request", "the server application failed on the request: it crashed, was killed, hit a limit, or a proxy/WAF in front refused it", .medium,
+                                because: [rst + " after \(cb) bytes from the client and none back"],
+                                checks: [logs, Check(on: at.onServer, run: "ss -tnp 'sport = :\(at.port)'")])]
+            }
+            if sender == "server" {
+                return [x.cause("server-abort", "the server application closed the socket abortively mid-exchange (crash, restart, a timeout of its own, or unread data at close)", .medium,
+                                because: [rst + " after \(cb) bytes from the client and \(sb) from the server"], checks: [logs])]
+            }
+            return [x.cause("client-abort", "the client application gave up (its own timeout or a user cancel) and closed abortively", .medium,
+                            because: [rst + " after \(cb) bytes from the client and \(sb) from the server"], checks: [logs])]
+        }
+    }
+}

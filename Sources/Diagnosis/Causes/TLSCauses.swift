@@ -1,0 +1,281 @@
+import CertificateCheck
+import FlowAnalysis
+import PacketDecoding
+
+/// Why a TLS handshake failed, by the alert's description, who sent it and at which stage
+/// (RFC 8446 §6.2, RFC 5246 §7.2.2 and the IANA registry), or, without an alert, by where it
+/// stopped and who closed it; and what a certificate finding means for the client.
+enum TLSCauses {
+    static let catalog: [CauseInfo] = [
+        c("version-mismatch", "no TLS version both sides accept", "protocol_version (70)", "any other alert"),
+        c("no-shared-parameters", "no cipher suite, group or signature algorithm in common", "handshake_failure (40) or insufficient_security (71) from the server before its ServerHello", "a ServerHello was sent, or another alert"),
+        c("client-refused-parameters", "the client refused what the server chose", "handshake_failure / insufficient_security / illegal_parameter from the client after the ServerHello", "the server sent it"),
+        c("server-cert-untrusted", "the client does not trust the server's certificate", "unknown_ca (48), bad_certificate (42), certificate_unknown (46), unsupported_certificate (43) from the client", "the server sent it (then it is about the client's certificate)"),
+        c("server-cert-expired", "the server's certificate has expired (or the client's clock is wrong)", "certificate_expired (45) from the client", "the server sent it"),
+        c("server-cert-revoked", "the server's certificate is revoked", "certificate_revoked (44) from the client", "the server sent it"),
+        c("client-cert-rejected", "the server rejected the client's certificate", "a certificate alert (42-48) from the server", "the client sent it"),
+        c("client-cert-missing", "the server requires a client certificate and got none", "certificate_required (116) from the server, or an encrypted alert from a TLS 1.3 server right after the client's Finished", "a completed exchange of application data"),
+        c("sni-unknown", "the server has no site for the name asked for", "unrecognized_name (112) from the server", "the client sent it"),
+        c("alpn-mismatch", "no application protocol in common", "no_application_protocol (120) from the server", "no ALPN offered"),
+        c("stack-or-middlebox", "a TLS implementation bug, or a middlebox altering the handshake", "decode_error (50), illegal_parameter (47), unexpected_message (10), record_overflow (22), bad_record_mac (20), decrypt_error (51), missing/unsupported_extension (109/110)", "any other alert"),
+        c("access-denied", "the peer's access policy refused this identity", "access_denied (49)", "any other alert"),
+        c("internal-error", "the sender failed internally", "internal_error (80)", "any other alert"),
+        c("user-canceled", "the application canceled the handshake", "user_canceled (90)", "any other alert"),
+        c("fallback-detected", "the client retried with a lower version and the server caught the downgrade", "inappropriate_fallback (86)", "any other alert"),
+        c("encrypted-client-rejected", "the client rejected the server's certificate or parameters (alert encrypted)", "an encrypted alert from the client after the server's flight", "a readable alert, or a key log"),
+        c("other-alert", "an alert this table does not cover", "any other description", "the descriptions above"),
+        a("not-tls", "the service on this port does not speak TLS", "the server answered the ClientHello with bytes that are not TLS", "a TLS record from the server"),
+        a("server-silent", "the server accepted TCP but never answered the ClientHello", "no ServerHello, nothing from the server, the client gave up or the capture ended", "any server TLS record"),
+        a("hello-lost", "the ClientHello did not get through (too large for the path)", "a ClientHello in several segments, retransmitted and not acknowledged", "the ClientHello acknowledged"),
+        a("server-rejected-hello", "the server (or an SNI filter in front of it) rejected the ClientHello without an alert", "a FIN or RST from the server right after the ClientHello", "a ServerHello or an alert"),
+        a("forged-reset", "a middlebox reset the connection in the server's name (SNI filtering)", "a RST after the ClientHello whose TTL differs from the server's", "a RST with the server's TTL"),
+        a("client-abandoned", "the client gave up on the server's flight without an alert (it did not trust it)", "the client closed or reset after the server's certificate flight", "the server closed first"),
+        a("server-abandoned", "the server closed after its own flight", "the server closed or reset after its ServerHello", "the client closed first"),
+        a("tcp-stall", "the handshake's packets stopped getting through (loss, MTU)", "the client's handshake data retransmitted and not acknowledged", "the data was acknowledged"),
+        CauseInfo("tls.handshake.slow/server-slow", "the server took long to answer the ClientHello", raisedBy: "ClientHello to ServerHello above tlsSlowSeconds while the TCP handshake was fast", ruledOutBy: "a slow TCP round trip too"),
+        CauseInfo("tls.version.deprecated/old-stack", "an old TLS stack or configuration", raisedBy: "SSL 3.0, TLS 1.0 or 1.1 offered or negotiated", ruledOutBy: "TLS 1.2 or later"),
+        CauseInfo("tls.certificate.expired/not-renewed", "the certificate was not renewed", raisedBy: "notAfter before the capture time", ruledOutBy: "a valid date"),
+        CauseInfo("tls.certificate.not-yet-valid/clock-or-early", "a wrong clock, or a certificate deployed early", raisedBy: "notBefore after the capture time", ruledOutBy: "a valid date"),
+        CauseInfo("tls.certificate.name-mismatch/wrong-certificate", "the server presents the wrong certificate for this name", raisedBy: "SNI not covered by the certificate's names", ruledOutBy: "a matching SAN"),
+        CauseInfo("tls.certificate.name-mismatch/wrong-server", "the name resolves to the wrong server", raisedBy: "SNI not covered by the certificate's names", ruledOutBy: "a matching SAN"),
+        CauseInfo("tls.certificate.self-signed/self-signed", "a self-signed certificate", raisedBy: "issuer equals subject and the signature checks", ruledOutBy: "a CA-issued certificate"),
+        CauseInfo("tls.certificate.chain-incomplete/missing-intermediate", "the server does not send its intermediate certificate", raisedBy: "a certificate not issued by the next in the chain", ruledOutBy: "a chain whose links all check"),
+    ]
+    static func c(_ slug: String, _ t: String, _ raised: String, _ out: String) -> CauseInfo {
+        CauseInfo("tls.alert/\(slug)", t, raisedBy: raised, ruledOutBy: out)
+    }
+    static func a(_ slug: String, _ t: String, _ raised: String, _ out: String) -> CauseInfo {
+        CauseInfo("tls.handshake.aborted/\(slug)", t, raisedBy: raised, ruledOutBy: out)
+    }
+
+    static func causes(_ x: RuleInput) -> [Cause] {
+        guard let f = x.flow, let t = f.tls.first, let at = x.places else { return [] }
+        let sni = t.serverName.isEmpty ? nil : String(decoding: t.serverName, as: UTF8.self)
+        let probe = at.tlsProbe(sni: sni)
+        switch x.kind {
+        case .tlsAlert:
+            let d = TLSDetector(thresholds: Thresholds())
+            guard let alert = d.fatalAlerts(f, t).first else { return [] }
+            return alertCauses(x, f, t, alert, sni: sni, probe: probe)
+        case .tlsAborted:
+            return abortCauses(x, f, t, probe: probe)
+        case .tlsSlow:
+            let wait = x.ev.double("serverHelloDelayMs") ?? 0
+            let rtt = f.handshakeRTT.map(FlowFacts.ms)
+            return [x.cause("server-slow", "the server (or a TLS-terminating proxy) was slow to build its answer: overloaded, waiting on a key store/HSM, or on OCSP", .medium,
+                            because: ["ServerHello \(Int(wait)) ms after the ClientHello (frames \(t.clientHelloFrame), \(t.serverHelloFrame))"
+                                      + (rtt.map { " while the TCP round trip was \($0) ms" } ?? "")],
+                            checks: [Check(on: at.onClient, run: "curl -sS -o /dev/null -w '%{time_connect} %{time_appconnect}\\n' --resolve \(Shell.quote("\(sni ?? at.server):\(at.port):\(at.server)")) https://\(Shell.quote(sni ?? at.server)):\(at.port)/")])]
+        case .tlsVersionDeprecated:
+            let v = x.ev.string("version") ?? "an old version"
+            return [x.cause("old-stack", "an old TLS stack or a configuration that still allows \(v) on \(t.sawServerHello ? "both sides" : "the client")", .high,
+                            because: ["\(t.sawServerHello ? "negotiated" : "offered at best") \(v) (frame \(t.sawServerHello ? t.serverHelloFrame : t.clientHelloFrame))"],
+                            checks: [at.tlsProbe(sni: sni, extra: " -tls1_2")])]
+        case .certificateExpired:
+            return [x.cause("not-renewed", "the certificate was not renewed (a failed ACME/renewal job, or a renewed file not yet loaded by the server)", .high,
+                            because: ["notAfter \(x.ev.string("notAfter") ?? "?") is before this capture (frame \(t.certificateFrame))"],
+                            checks: [Check(on: at.onClient, run: probe.run.replacingLast("</dev/null", "</dev/null 2>/dev/null | openssl x509 -noout -dates -subject"))])]
+        case .certificateNotYetValid:
+            return [x.cause("clock-or-early", "a clock wrong on one side, or a certificate put in service before its start date", .high,
+                            because: ["notBefore \(x.ev.string("notBefore") ?? "?") is after this capture (frame \(t.certificateFrame))"],
+                            checks: [Check(on: at.onClient, run: "timedatectl status"), Check(on: at.onServer, run: "timedatectl status")])]
+        case .certificateNameMismatch:
+            let names = (x.ev["dnsNames"]).flatMap { v -> String? in
+                if case .array(let a) = v { return a.compactMap { if case .string(let s) = $0 { s } else { nil } }.prefix(4).joined(separator: ", ") }
+                return nil } ?? "?"
+            let because = "the certificate (frame \(t.certificateFrame)) names \(names); the client asked for \(TextSafe.quote(sni ?? "?"))"
+            return [
+                x.cause("wrong-certificate", "\(at.server) serves a default or wrong certificate for this name (the virtual host or SNI mapping is missing)", .medium,
+                        because: [because], checks: [probe],
+                        tellApart: "query the name's address: if it is \(at.server), the server's configuration; if not, DNS sent the client to the wrong server"),
+                x.cause("wrong-server", "the name resolves to the wrong server (a stale or wrong DNS record)", .medium,
+                        because: [because], checks: [Check(on: at.onClient, run: "getent ahosts \(Shell.quote(sni ?? "<the server's name>"))")]),
+            ]
+        case .certificateSelfSigned:
+            return [x.cause("self-signed", "the server uses a self-signed certificate (a default or test certificate left in place)", .high,
+                            because: ["issuer equals subject (\(x.ev.string("subject") ?? "?")) in frame \(t.certificateFrame)"], checks: [probe])]
+        default:
+            return [x.cause("missing-intermediate", "the server does not send its intermediate certificate (or sends the chain out of order)", .high,
+                            because: ["certificate \((x.ev["brokenAfter"]).flatMap { v -> Int? in if case .array(let a) = v, case .int(let i)? = a.first { Int(i) } else { nil } } ?? 1) of \(x.ev.int("chainLength") ?? 1) in frame \(t.certificateFrame) was not issued by the next one"],
+                            checks: [Check(on: at.onClient, run: probe.run.replacingLast("</dev/null", "-showcerts </dev/null"))])]
+        }
+    }
+
+    static func alertCauses(_ x: RuleInput, _ f: Flow, _ t: TLSSession, _ alert: TLSSession.Alert, sni: String?, probe: Check) -> [Cause] {
+        let at = x.places!
+        let who = alert.fromClient ? "the client" : "the server"
+        let stage = TLSDetector(thresholds: Thresholds()).stagePhrase(alert.stage)
+        guard let d = alert.description else {
+            return encryptedAlert(x, f, t, alert, probe: probe)
+        }
+        let name = "\(TLSNames.alert(d)) (\(d))"
+        let saw = "\(who) sent a fatal \(name) \(stage) (frame \(alert.frame))"
+        let offered = TLSNames.version(t.offeredVersion)
+        let chosen = t.sawServerHello ? TLSNames.version(t.selectedVersion) : nil
+        let versions = "the client offered up to \(offered)" + (chosen.map { ", the server chose \($0)" } ?? ", no ServerHello")
+        var out: [Cause] = []
+        switch d {
+        case 70:
+            if alert.fromClient {
+                out.append(x.cause("version-mismatch", "the server chose a version the client will not use (\(chosen ?? "?")): the client's minimum is higher", .high,
+                                   because: [saw, versions], checks: [at.tlsProbe(sni: sni, extra: " -tls1_2"), at.tlsProbe(sni: sni, extra: " -tls1_3")]))
+            } else if TLSNames.isDeprecated(version: t.offeredVersion) || t.offeredVersion < 0x0303 {
+                out.append(x.cause("version-mismatch", "the client offers at most \(offered), older than the server accepts: upgrade or reconfigure the client's TLS", .high,
+                                   because: [saw, versions], checks: [at.tlsProbe(sni: sni, extra: " -tls1_2")]))
+            } else {
+                out.append(x.cause("version-mismatch", "the server accepts none of the versions the client offers (up to \(offered)): it requires a newer one (for example TLS 1.3 only), or speaks only older ones", .high,
+                                   because: [saw, versions], checks: [at.tlsProbe(sni: sni, extra: " -tls1_2"), at.tlsProbe(sni: sni, extra: " -tls1_3")]))
+            }
+        case 40, 71:
+            if !alert.fromClient && !t.sawServerHello {
+                out.append(x.cause("no-shared-parameters", "no cipher suite, key-exchange group or signature algorithm in common: the server's allowed list excludes all \(t.cipherSuitesOffered) suites the client offered", .high,
+                                   because: [saw, "the ClientHello (frame \(t.clientHelloFrame)) offered \(t.cipherSuitesOffered) cipher suites and \(t.keyShares) key share\(t.keyShares == 1 ? "" : "s"); \(versions)"],
+                                   checks: [at.tlsProbe(sni: sni, extra: " -cipher ALL"), Check(on: at.onServer, run: "openssl ciphers -v '<the server's configured cipher string>'")]))
+            } else if alert.fromClient {
+                out.append(x.cause("client-refused-parameters", "the client refused the server's choice (\(t.sawServerHello ? TLSNames.cipherSuite(t.cipherSuite) ?? "suite \(t.cipherSuite)" : "?")) or its key exchange", .medium,
+                                   because: [saw, versions], checks: [probe]))
+            } else {
+                out.append(x.cause("client-cert-rejected", "the server refused the handshake after its ServerHello: the client's certificate or its signature did not satisfy it", .medium,
+                                   because: [saw], checks: [Check(on: at.onServer, run: "journalctl -n 100 --no-pager | grep -i -E 'ssl|tls'")]))
+            }
+        case 42, 43, 44, 45, 46, 48:
+            if alert.fromClient {
+                let certNote = certificateFacts(t)
+                switch d {
+                case 45:
+                    out.append(x.cause("server-cert-expired", "the server's certificate has expired, or the client's clock is wrong", .high,
+                                       because: [saw] + certNote, checks: [Check(on: at.onClient, run: probe.run.replacingLast("</dev/null", "</dev/null 2>/dev/null | openssl x509 -noout -dates")), Check(on: at.onClient, run: "date -u")]))
+                case 44:
+                    out.append(x.cause("server-cert-revoked", "the server's certificate has been revoked by its CA", .high, because: [saw] + certNote, checks: [probe]))
+                default:
+                    out.append(x.cause("server-cert-untrusted", d == 48 ? "the client does not trust the CA that issued the server's certificate: a private CA missing from its trust store, or an intermediate the server does not send" : "the client rejected the server's certificate: untrusted issuer, a missing intermediate, a name that does not match, or a key or usage it refuses", .high,
+                                       because: [saw] + certNote,
+                                       checks: [Check(on: at.onClient, run: probe.run.replacingLast("</dev/null", "-showcerts </dev/null")),
+                                                Check(on: at.onClient, run: "openssl verify -CAfile <the client's CA bundle> <the server's certificate saved from the command above>")]))
+                }
+            } else {
+                out.append(x.cause("client-cert-rejected", "the server rejected the client's certificate (mutual TLS): issued by a CA the server does not trust, expired, or revoked", .high,
+                                   because: [saw + ": a certificate alert from the server is about the client's certificate"],
+                                   checks: [Check(on: at.onClient, run: "openssl x509 -noout -issuer -dates -in <the client's certificate file>"),
+                                            Check(on: at.onServer, run: "journalctl -n 100 --no-pager | grep -i -E 'ssl|tls|certificate'")]))
+            }
+        case 116:
+            out.append(x.cause("client-cert-missing", "the server requires a client certificate (mutual TLS) and the client sent none", .high,
+                               because: [saw], checks: [at.tlsProbe(sni: sni, extra: " -cert <the client's certificate> -key <its key>")]))
+        case 112:
+            out.append(x.cause("sni-unknown", "the server has no site configured for \(TextSafe.quote(sni ?? "the name asked for"))", .high,
+                               because: [saw, sni.map { "the client asked for SNI \(TextSafe.quote($0)) (frame \(t.clientHelloFrame))" } ?? "the ClientHello carried no SNI"],
+                               checks: [probe]))
+        case 120:
+            let alpn = t.alpn.isEmpty ? "none" : String(decoding: t.alpn, as: UTF8.self)
+            out.append(x.cause("alpn-mismatch", "none of the application protocols the client offered (\(alpn)) is served on \(at.hostPort)", .high,
+                               because: [saw, "the ClientHello (frame \(t.clientHelloFrame)) offered ALPN \(alpn)"],
+                               checks: [at.tlsProbe(sni: sni, extra: " -alpn h2,http/1.1")]))
+        case 10, 20, 22, 47, 50, 51, 109, 110:
+            out.append(x.cause("stack-or-middlebox", "a TLS implementation bug on one side, or a middlebox rewriting or truncating the handshake", .medium,
+                               because: [saw, versions],
+                               checks: [probe, Check(on: at.onServer, run: "tcpdump -ni any -w server-side.pcap 'host \(at.client) and tcp port \(at.port)'")],
+                               tellApart: "capture at both ends: bytes that differ between the two captures were changed on the path"))
+        case 49:
+            out.append(x.cause("access-denied", "the \(alert.fromClient ? "client" : "server")'s access policy refused the peer's identity after checking it", .high, because: [saw], checks: [probe]))
+        case 80:
+            out.append(x.cause("internal-error", "\(who) failed internally (key or certificate file unreadable, an HSM or key store down, out of memory)", .high,
+                               because: [saw], checks: [Check(on: alert.fromClient ? at.onClient : at.onServer, run: "journalctl -n 100 --no-pager | grep -i -E 'ssl|tls'")]))
+        case 90:
+            out.append(x.cause("user-canceled", "the application on \(who) canceled the handshake", .high, because: [saw]))
+        case 86:
+            out.append(x.cause("fallback-detected", "the client retried with a lower version after an earlier attempt failed, and the server caught the downgrade: look at why the first attempt failed", .high,
+                               because: [saw, versions], checks: [probe]))
+        default:
+            out.append(x.cause("other-alert", "\(who) ended the handshake with \(name)", .medium, because: [saw, versions], checks: [probe]))
+        }
+        return out
+    }
+
+    /// An alert whose description we cannot read: its position and size say what it likely is.
+    static func encryptedAlert(_ x: RuleInput, _ f: Flow, _ t: TLSSession, _ alert: TLSSession.Alert, probe: Check) -> [Cause] {
+        let at = x.places!
+        let saw = "an encrypted alert from \(alert.fromClient ? "the client" : "the server") (frame \(alert.frame)) \(TLSDetector(thresholds: Thresholds()).stagePhrase(alert.stage))"
+        let keylog = "a key log (SSLKEYLOGFILE) from either side decrypts the alert and names it"
+        if alert.fromClient {
+            return [x.cause("encrypted-client-rejected", "the client rejected the server's certificate or parameters (most often an untrusted or mismatched certificate)", .medium,
+                            because: [saw, "it came right after the server's encrypted flight, where its certificate travels"],
+                            checks: [Check(on: at.onClient, run: probe.run.replacingLast("</dev/null", "-showcerts </dev/null"))], tellApart: keylog)]
+        }
+        return [x.cause("client-cert-missing", "the server rejected the client after the client's Finished: a client certificate required and missing, or one it does not trust", .medium,
+                        because: [saw, "a TLS 1.3 server checks the client's certificate only after the client's Finished"],
+                        checks: [at.tlsProbe(sni: t.serverName.isEmpty ? nil : String(decoding: t.serverName, as: UTF8.self), extra: " -cert <the client's certificate> -key <its key>")],
+                        tellApart: keylog)]
+    }
+
+    /// What the visible certificate says, for the client's certificate alerts.
+    static func certificateFacts(_ t: TLSSession) -> [String] {
+        guard let c = TLSDetector(thresholds: Thresholds()).certificates(t) else {
+            return t.isTLS13 ? ["the certificate itself is encrypted in TLS 1.3"] : []
+        }
+        let leaf = c[0]
+        var out = ["the server's certificate (frame \(t.certificateFrame)): subject \(leaf.subject), issuer \(leaf.issuer), valid until \(TLSDetector.date(leaf.notAfter))"]
+        if leaf.selfSigned { out.append("it is self-signed") }
+        if c.count == 1 && !leaf.selfSigned { out.append("the server sent only this certificate, no intermediate") }
+        return out
+    }
+
+    static func abortCauses(_ x: RuleInput, _ f: Flow, _ t: TLSSession, probe: Check) -> [Cause] {
+        let at = x.places!
+        let cause = x.ev.string("cause") ?? "timeout", by = x.ev.string("by")
+        let detail = x.finding.summary
+        let hello = "ClientHello at frame \(t.clientHelloFrame)"
+        switch (cause, t.stage) {
+        case ("not_tls", _):
+            return [x.cause("not-tls", "the service on \(at.hostPort) does not speak TLS (a plaintext service, or the wrong port)", .high,
+                            because: ["the server answered the \(hello) with bytes that are not a TLS record"],
+                            checks: [Check(on: at.onClient, run: "nc -w 3 \(at.server) \(at.port) </dev/null | head -c 200 | od -c | head")])]
+        case ("tcp_stall", _):
+            return [x.cause("tcp-stall", "the handshake's packets stopped getting through: loss, or a path MTU black hole for the large ClientHello or certificate flight", .medium,
+                            because: [detail], checks: [Check(on: at.onClient, run: "tracepath -n \(at.server)")])]
+        case (_, .clientHello):
+            let segs = Int(t.client.firstMessageSegments)
+            if cause == "timeout" {
+                var out = [x.cause("server-silent", "\(at.server) accepted the TCP connection but never answered the \(hello): the service on port \(at.port) is not TLS (one that waits for the client to speak in its own protocol) or hangs, or a middlebox swallows the ClientHello", .high,
+                                   because: ["nothing at all came from the server after the ClientHello: " + detail],
+                                   checks: [probe, Check(on: at.onServer, run: "ss -ltnp 'sport = :\(at.port)'")])]
+                if segs > 1 && f.client.retransmissions > 0 {
+                    out.append(x.cause("hello-lost", "the \(segs)-segment ClientHello did not get through (a path MTU problem for large hellos, e.g. post-quantum key shares)", .medium,
+                                       because: ["the ClientHello took \(segs) segments and was retransmitted"], checks: [Check(on: at.onClient, run: "tracepath -n \(at.server)")]))
+                }
+                return out
+            }
+            var out: [Cause] = []
+            if cause == "rst" && by == "server", let r = f.reset, f.server.ttlPackets > 0, r.ttl < f.server.ttlMin || r.ttl > f.server.ttlMax {
+                out.append(x.cause("forged-reset", "a middlebox reset the connection in the server's name after reading the ClientHello (SNI filtering, a proxy or IPS)", .high,
+                                   because: ["the RST (frame \(r.frame)) has TTL \(r.ttl) while the server's packets arrive with \(f.server.ttlMin)-\(f.server.ttlMax)"],
+                                   checks: [at.traceroute()]))
+            }
+            out.append(x.cause("server-rejected-hello", "the server (or a filter in front of it) rejected the ClientHello without an alert: a stack that closes on a version, cipher or SNI it does not accept, or a non-TLS service", out.isEmpty ? .high : .low,
+                               because: ["\(by ?? "the server") \(cause == "rst" ? "reset" : "closed") the connection right after the \(hello), with no TLS record"],
+                               checks: [probe, at.tlsProbe(sni: nil)], tellApart: "the same openssl probe without -servername, and with -tls1_2: one that succeeds names what the server refused"))
+            return out
+        case (_, .serverFlight), (_, .serverHello):
+            if by == "client" {
+                return [x.cause("client-abandoned", "the client gave up after the server's \(t.stage == .serverFlight ? "certificate flight" : "ServerHello") without an alert: most often it did not trust the certificate, and its application closed the socket", .medium,
+                                because: [detail], checks: [Check(on: at.onClient, run: probe.run.replacingLast("</dev/null", "-showcerts </dev/null"))])]
+            }
+            return [x.cause("server-abandoned", "the server closed after its own handshake messages (a crash, a limit, or a client certificate it did not like)", .medium,
+                            because: [detail], checks: [Check(on: at.onServer, run: "journalctl -n 100 --no-pager | grep -i -E 'ssl|tls'")])]
+        default:
+            return [x.cause(by == "client" ? "client-abandoned" : "server-abandoned", "\(by ?? "one side") ended the handshake without an alert", .low, because: [detail], checks: [probe])]
+        }
+    }
+}
+
+extension String {
+    /// Replaces the last occurrence of `a` with `b` (commands built from a base probe).
+    func replacingLast(_ a: String, _ b: String) -> String {
+        let s = Array(utf8), p = Array(a.utf8)
+        guard !p.isEmpty, s.count >= p.count,
+              let i = stride(from: s.count - p.count, through: 0, by: -1).first(where: { Array(s[$0..<($0 + p.count)]) == p }) else {
+            return self + " " + b
+        }
+        return String(decoding: s[..<i], as: UTF8.self) + b + String(decoding: s[(i + p.count)...], as: UTF8.self)
+    }
+}

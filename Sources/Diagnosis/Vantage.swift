@@ -1,0 +1,124 @@
+import FlowAnalysis
+import PacketDecoding
+
+/// Where the capture sat, per flow and for the whole capture (DESIGN.md §4): read from TTL / hop
+/// limit against the usual initial values (a sender's own packets leave with 64, 128 or 255
+/// untouched), from how the handshake's delay splits (SYN→SYN-ACK against SYN-ACK→ACK), and from
+/// packets seen twice one hop apart (a router capturing on both of its interfaces).
+public enum VantagePoint: String, Codable, Sendable, CaseIterable {
+    /// On the client host (or its link): its packets undecremented, the server's a few hops down.
+    case client
+    /// On the server host (or its link).
+    case server
+    /// Between them, hops away from both.
+    case path
+    /// On one link with both ends (no router between them): a SPAN port, a switch, a shared LAN.
+    case link
+    /// On a router, seeing each forwarded packet on the way in and on the way out.
+    case router
+    case unknown
+}
+
+public struct FlowVantage: Sendable, Equatable {
+    public var point: VantagePoint
+    /// Hops each side's packets had crossed before the capture saw them (from the initial TTL).
+    public var clientHops: Int?
+    public var serverHops: Int?
+    /// SYN→SYN-ACK as a share of the handshake's round trip, when it says something.
+    public var split: Double?
+
+    /// The usual initial TTLs; a TTL is taken to have started at the smallest one above it.
+    static func hops(_ ttl: UInt8) -> Int {
+        for start in [32, 64, 128, 255] where Int(ttl) <= start { return start - Int(ttl) }
+        return 0
+    }
+
+    /// Per flow, without building any text (the capture-wide tally judges every flow).
+    public init(_ f: Flow) {
+        let ch = f.client.ttlPackets > 0 ? Self.hops(f.client.ttlMax) : nil
+        let sh = f.server.ttlPackets > 0 ? Self.hops(f.server.ttlMax) : nil
+        clientHops = ch; serverHops = sh
+        if let ack = f.handshakeAck, !f.server.syns.isEmpty, let synTime = f.answeredSYNTime {
+            let toSynAck = Double(f.server.syns.firstTime &- synTime), toAck = Double(ack.time &- f.server.syns.firstTime)
+            if toSynAck + toAck > 200_000 { split = toSynAck / (toSynAck + toAck) }   // below 0.2 ms it says nothing
+        }
+        if f.client.forwardedCopies > 0 && (f.server.forwardedCopies > 0 || f.server.packets == 0) {
+            point = .router
+            return
+        }
+        // The handshake's delay sits on the far side of the capture point.
+        let near = split.map { $0 > 0.8 ? VantagePoint.client : ($0 < 0.2 ? .server : .path) }
+        switch (ch, sh) {
+        case (0?, let s?) where s > 0: point = .client
+        case (let c?, 0?) where c > 0: point = .server
+        case (0?, 0?): point = near == .path ? .link : (near ?? .link)
+        case (let c?, let s?): point = c > 0 && s > 0 ? .path : (near ?? .unknown)
+        case (0?, nil): point = .client     // only the client spoke, undecremented: its end
+        default: point = near ?? .unknown
+        }
+    }
+
+    /// Why, in one sentence.
+    public var because: String {
+        if point == .router { return "each packet was seen twice, the second copy one hop lower: a router capturing on its way in and out" }
+        func h(_ n: Int?) -> String { n.map { "\($0) hop\($0 == 1 ? "" : "s")" } ?? "?" }
+        var out = "the client's packets arrive \(h(clientHops)) from their start, the server's \(serverHops == nil ? "never came" : h(serverHops))"
+        if let split { out += "; the SYN→SYN-ACK wait is \(Int((split * 100).rounded()))% of the handshake's round trip" }
+        return out
+    }
+
+    var atClient: Bool { point == .client }
+    var atServer: Bool { point == .server }
+}
+
+/// The capture-wide vantage: the one most flows agree on.
+public struct CaptureVantage: Codable, Sendable, Equatable {
+    public var point: VantagePoint
+    /// The host the capture was taken on or next to, when one stands out.
+    public var host: String?
+    public var because: String
+    /// Flows counted per vantage point.
+    public var flows: [String: Int]
+}
+
+struct VantageTally: Sendable {
+    var counts = [Int](repeating: 0, count: VantagePoint.allCases.count)
+    /// Hosts seen at the near end, for client / server vantages.
+    var nearHosts: [IPAddress: Int] = [:]
+    static let maxHosts = 1024
+
+    mutating func add(_ v: FlowVantage, _ f: Flow) {
+        guard v.point != .unknown else { return }
+        counts[VantagePoint.allCases.firstIndex(of: v.point)!] += 1
+        let host: IPAddress? = v.point == .client ? f.clientAddress : (v.point == .server ? f.serverAddress : nil)
+        if let host, nearHosts[host] != nil || nearHosts.count < Self.maxHosts { nearHosts[host, default: 0] += 1 }
+    }
+
+    func summary() -> CaptureVantage {
+        var flows: [String: Int] = [:]
+        for (i, p) in VantagePoint.allCases.enumerated() where counts[i] > 0 { flows[p.rawValue] = counts[i] }
+        let total = counts.reduce(0, +)
+        guard total > 0, let best = counts.indices.max(by: { counts[$0] < counts[$1] }) else {
+            return CaptureVantage(point: .unknown, host: nil, because: "no flow with TTLs or a handshake to judge by", flows: flows)
+        }
+        let point = VantagePoint.allCases[best]
+        var host: String?
+        if point == .client || point == .server, let h = nearHosts.max(by: { ($0.value, $1.key.description) < ($1.value, $0.key.description) }),
+           h.value * 2 > counts[best] {
+            host = h.key.description
+        }
+        let because = "\(counts[best]) of \(total) flows put the capture \(Self.phrase(point))\(host.map { " (\($0))" } ?? "")"
+        return CaptureVantage(point: point, host: host, because: because, flows: flows)
+    }
+
+    static func phrase(_ p: VantagePoint) -> String {
+        switch p {
+        case .client: "at the client"
+        case .server: "at the server"
+        case .path: "on the path, hops from both ends"
+        case .link: "on the link both ends share"
+        case .router: "on a router forwarding the traffic"
+        case .unknown: "nowhere certain"
+        }
+    }
+}
