@@ -9,7 +9,7 @@ import json
 p = argparse.ArgumentParser()
 p.add_argument("out")
 p.add_argument("scenario")
-p.add_argument("vantage", choices=["client", "server"])
+p.add_argument("vantage", choices=["client", "server", "router"])
 p.add_argument("description")
 p.add_argument("-f", dest="findings", action="append", default=[], help="KIND or KIND:SERVERPORT")
 p.add_argument("-c", dest="clean", action="append", type=int, default=[], help="a clean server port")

@@ -200,7 +200,8 @@ def tcp_client(a):
 # ---------------------------------------------------------------- TLS
 
 
-def tls_ctx_versions(ctx, a):
+def tls_ctx_common(ctx, a):
+    """Versions, cipher suites, ALPN and key log: the knobs both sides share."""
     if a.min:
         ctx.minimum_version = TLS_VERSIONS[a.min]
     if a.max:
@@ -208,12 +209,31 @@ def tls_ctx_versions(ctx, a):
     if a.seclevel0:
         # OpenSSL 3 refuses TLS 1.0/1.1 at the default security level
         ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
+    if a.ciphers:
+        # TLS 1.2 and older only (TLS 1.3 suites are separate): pair with --max 1.2
+        ctx.set_ciphers(a.ciphers)
+    if a.alpn:
+        ctx.set_alpn_protocols(a.alpn.split(","))
+    if a.keylog:
+        # NSS key log (SSLKEYLOGFILE format) so tshark can decrypt TLS 1.3 alerts
+        ctx.keylog_filename = a.keylog
 
 
 def tls_server(a):
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(a.cert, a.key)
-    tls_ctx_versions(ctx, a)
+    tls_ctx_common(ctx, a)
+    if a.client_ca:
+        # client authentication: a certificate is required and must chain to this CA
+        ctx.verify_mode = ssl.CERT_REQUIRED
+        ctx.load_verify_locations(a.client_ca)
+    if a.sni_only:
+        # a virtual-host server that knows only one name: any other SNI gets a fatal
+        # unrecognized_name (112) alert instead of a ServerHello
+        def sni(sock, name, _ctx, known=a.sni_only):
+            log("sni", name)
+            return None if name == known else ssl.ALERT_DESCRIPTION_UNRECOGNIZED_NAME
+        ctx.sni_callback = sni
     ls = listen_tcp(a)
     c, peer = ls.accept()
     c.settimeout(a.timeout)
@@ -234,7 +254,10 @@ def tls_server(a):
 
 def tls_client(a):
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    tls_ctx_versions(ctx, a)
+    tls_ctx_common(ctx, a)
+    if a.cert:
+        # a client certificate, sent if the server asks for one
+        ctx.load_cert_chain(a.cert, a.key)
     if a.verify:
         ctx.load_verify_locations(a.ca)
     else:
@@ -417,6 +440,11 @@ def main():
     p.add_argument("--min", default="")
     p.add_argument("--max", default="")
     p.add_argument("--seclevel0", action="store_true")
+    p.add_argument("--ciphers", default="")
+    p.add_argument("--alpn", default="", help="comma-separated ALPN protocol list")
+    p.add_argument("--keylog", default="", help="write TLS secrets to this file (NSS key log format)")
+    p.add_argument("--client-ca", default="", help="tls-server: require a client certificate from this CA")
+    p.add_argument("--sni-only", default="", help="tls-server: the only server name it accepts")
     p.add_argument("--rcode", default="NXDOMAIN")
     p.add_argument("--name", default="missing.lab.test")
     p.add_argument("--qtypes", default="A")
