@@ -142,7 +142,7 @@ public struct Diagnoser: Sendable {
             findings.append(finding(k, f, resetKind: resetKind, asOf: now))
         }
         account(f, outcome: outcome, kinds: kinds)
-        if f.isTCP { vantage.add(FlowVantage(f), f) }
+        vantage.add(FlowVantage(f), f)
         let c = UInt64(f.client.captureCopies) + UInt64(f.server.captureCopies) + UInt64(f.duplicateSYNs)
         if c > 0 { countCopies(c, time: f.firstTime, last: f.lastTime, flow: FlowFacts.ref(f)) }
         let offloaded = UInt64(f.client.mtu.offloaded) &+ UInt64(f.server.mtu.offloaded)

@@ -123,6 +123,42 @@ public struct Finding: Codable, Sendable, Equatable {
     /// nil for capture-wide findings.
     public var flow: FlowRef?
 
+    enum CodingKeys: String, CodingKey {
+        case kind, severity, summary, frames, firstTime, lastTime, evidence, causes, checks, vantage, filter, flow
+    }
+
+    public init(from d: any Decoder) throws {
+        let c = try d.container(keyedBy: CodingKeys.self)
+        kind = try c.decode(FindingKind.self, forKey: .kind)
+        severity = try c.decode(Severity.self, forKey: .severity)
+        summary = try c.decode(String.self, forKey: .summary)
+        frames = try c.decode([UInt64].self, forKey: .frames)
+        firstTime = try c.decode(Int64.self, forKey: .firstTime)
+        lastTime = try c.decode(Int64.self, forKey: .lastTime)
+        evidence = try c.decode([String: EvidenceValue].self, forKey: .evidence)
+        causes = try c.decode([Cause].self, forKey: .causes)
+        vantage = try c.decodeIfPresent(String.self, forKey: .vantage)
+        filter = try c.decode(String.self, forKey: .filter)
+        flow = try c.decodeIfPresent(FlowRef.self, forKey: .flow)
+    }
+
+    /// `checks` is written too: it is derived, but readers of the JSON want the flat list.
+    public func encode(to e: any Encoder) throws {
+        var c = e.container(keyedBy: CodingKeys.self)
+        try c.encode(kind, forKey: .kind)
+        try c.encode(severity, forKey: .severity)
+        try c.encode(summary, forKey: .summary)
+        try c.encode(frames, forKey: .frames)
+        try c.encode(firstTime, forKey: .firstTime)
+        try c.encode(lastTime, forKey: .lastTime)
+        try c.encode(evidence, forKey: .evidence)
+        try c.encode(causes, forKey: .causes)
+        try c.encode(checks, forKey: .checks)
+        try c.encodeIfPresent(vantage, forKey: .vantage)
+        try c.encode(filter, forKey: .filter)
+        try c.encodeIfPresent(flow, forKey: .flow)
+    }
+
     public init(kind: FindingKind, severity: Severity, summary: String, frames: [UInt64], firstTime: Int64,
                 lastTime: Int64, evidence: [String: EvidenceValue], causes: [Cause] = [],
                 filter: String, flow: FlowRef?) {

@@ -59,12 +59,18 @@ public struct MTUDetector: Sendable {
         // The mirror image at the receiver: the sender's later, small packets reveal data that
         // never arrived and was never acknowledged, and the receiver kept asking for it.
         for (role, p, peer) in [(EndpointRole.client, f.client, f.server), (.server, f.server, f.client)] {
-            let missing = p.loss.space.holeBytes
-            guard f.handshakeCompleted, missing > Int(p.mtu.maxPayload), peer.duplicateAcks >= 2, peer.zeroWindowAds == 0,
-                  p.mtu.maxIPLength > 0, p.mtu.maxIPLength < 1280 else { continue }
+            // A later bare ACK or RST whose sequence number runs past everything that arrived, for
+            // bytes the receiver never acknowledged: sent, and lost on the way.
+            var ahead = 0
+            if p.loss.aheadOfData > 0, let h = p.loss.space.high, peer.highestAck.map({ !(h < $0) }) ?? true { ahead = Int(p.loss.aheadOfData) }
+            let missing = max(p.loss.space.holeBytes, ahead)
+            // Nothing near full size (the sender's MSS) ever arrived: only what fits a narrower path.
+            let fullSize = Int(p.mss ?? 1460) + Self.headers(v6: !f.clientAddress.isIPv4)
+            guard f.handshakeCompleted, missing > Int(p.mtu.maxPayload), peer.duplicateAcks >= 2 || ahead > 0, peer.zeroWindowAds == 0,
+                  p.mtu.maxIPLength > 0, Int(p.mtu.maxIPLength) + 100 < fullSize, Int(p.mtu.maxIPLength) < 1500 else { continue }
             if let r = f.pathMTU, r.aboutClient == (role == .client), r.suspicion.isEmpty { continue }
             return Blackhole(role: role, receiverSide: true, missingBytes: missing, retransmissions: 0, failSize: 0,
-                             largestAcked: p.mtu.maxIPLength, frame: 0, recoveredSize: 0)
+                             largestAcked: p.mtu.maxIPLength, frame: ahead > 0 ? p.loss.aheadFrame : 0, recoveredSize: 0)
         }
         return nil
     }
@@ -157,7 +163,8 @@ public struct MTUDetector: Sendable {
         let b = blackhole(f)!
         let (who, peer, role) = sides(f, client: b.role == .client)
         if b.receiverSide {
-            let summary = "\(b.missingBytes) bytes from \(who) never reached \(peer) and were never acknowledged, while its packets of up to \(b.largestAcked) bytes did and \(peer) kept asking for the rest: full-size packets are lost on the path (a path MTU black hole, seen from the receiver; the sender's side shows its resends)\(tunnelNote(f))"
+            let proof = b.frame != 0 ? "; its later small segment (frame \(b.frame)) carries a sequence number \(b.missingBytes) bytes past the last data that arrived" : ""
+            let summary = "\(b.missingBytes) bytes from \(who) never reached \(peer) and were never acknowledged, while its packets of up to \(b.largestAcked) bytes did\(proof): full-size packets are lost on the path (a path MTU black hole, seen from the receiver; the sender's side shows its resends)\(tunnelNote(f))"
             var ev: [String: EvidenceValue] = [
                 "sender": .string(role), "vantage": .string("receiver"), "missingBytes": .int(Int64(b.missingBytes)),
                 "largestArrivedSize": .int(Int64(b.largestAcked)), "pathMTUAtLeast": .int(Int64(b.largestAcked)),
@@ -165,7 +172,8 @@ public struct MTUDetector: Sendable {
                 "icmpSeen": .bool(f.pathMTU != nil), "confidence": .string("medium"),
             ]
             mssEvidence(f, into: &ev)
-            return Finding(kind: .blackhole, severity: .error, summary: summary, frames: [], firstTime: f.firstTime,
+            if b.frame != 0 { ev["sequenceJumpFrame"] = .int(Int64(b.frame)) }
+            return Finding(kind: .blackhole, severity: .error, summary: summary, frames: b.frame != 0 ? [b.frame] : [], firstTime: f.firstTime,
                            lastTime: f.lastTime, evidence: ev, filter: FlowFacts.filter(f), flow: FlowFacts.ref(f))
         }
         var summary = "\(b.failSize)-byte packets from \(who) to \(peer) were resent \(b.retransmissions) times and never acknowledged, while packets of up to \(b.largestAcked) bytes got through and no ICMP said why: a path MTU black hole"

@@ -38,8 +38,19 @@ public struct TLSDetector: Sendable {
             out.append(TLSSession.Alert(fromClient: true, level: 2, description: nil, frame: t.client.lastRecordFrame,
                                         time: 0, stage: .serverFlight))
         }
+        // TLS 1.3 checks the client's certificate after the client's Finished: a server whose only
+        // record after it is alert-sized, and which then closes, refused the client there.
+        if out.isEmpty, t.isTLS13, t.completed, t.server.applicationData == t.serverRecordsAtCompletion &+ 1,
+           t.server.lastRecordType == 23, t.server.lastRecordLength == Self.encryptedAlertLength,
+           f.server.sentFIN || f.server.sentRST {
+            out.append(TLSSession.Alert(fromClient: false, level: 2, description: nil, frame: t.server.lastRecordFrame,
+                                        time: 0, stage: .clientFinished))
+        }
         return out
     }
+
+    /// A TLS 1.3 protected alert: 2 bytes, the inner content type and a 16-byte AEAD tag.
+    static let encryptedAlertLength = 19
 
     func serverName(_ t: TLSSession) -> String? {
         t.serverName.isEmpty ? nil : String(decoding: t.serverName, as: UTF8.self)
@@ -81,8 +92,11 @@ public struct TLSDetector: Sendable {
             let alerts = fatalAlerts(f, t)
             let a = alerts[0]
             let who = a.fromClient ? client : server
-            let name = a.description.map { "\(TLSNames.alert($0)) (\($0))" } ?? "an encrypted alert"
-            summary = "\(who) aborted the TLS handshake with \(a.fromClient ? server : client)\(sni) with a fatal \(name) \(stagePhrase(a.stage))"
+            let name = a.description.map { "\(TLSNames.alert($0)) (\($0))" } ?? "encrypted alert"
+            let what = a.stage == .clientFinished && !a.fromClient && t.isTLS13
+                ? "refused \(client)\(sni) after the client's Finished (TLS 1.3 checks the client's certificate there) with a fatal \(name)"
+                : "aborted the TLS handshake with \(a.fromClient ? server : client)\(sni) with a fatal \(name) \(stagePhrase(a.stage))"
+            summary = "\(who) \(what)"
                 + (f.reset != nil ? "; then \(f.reset!.sender == .client ? client : server) reset the connection" : "")
             ev["alert"] = .string(a.description.map { TLSNames.alert($0) } ?? "encrypted")
             if let d = a.description { ev["alertCode"] = .int(Int64(d)) }

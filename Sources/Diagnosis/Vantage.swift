@@ -35,8 +35,10 @@ public struct FlowVantage: Sendable, Equatable {
 
     /// Per flow, without building any text (the capture-wide tally judges every flow).
     public init(_ f: Flow) {
-        let ch = f.client.ttlPackets > 0 ? Self.hops(f.client.ttlMax) : nil
-        let sh = f.server.ttlPackets > 0 ? Self.hops(f.server.ttlMax) : nil
+        // A side that sent only a RST (a refusal) is judged by that RST.
+        let rst = f.reset.map { (role: $0.sender, hops: Self.hops($0.ttl)) }
+        let ch = f.client.ttlPackets > 0 ? Self.hops(f.client.ttlMax) : (rst?.role == .client ? rst?.hops : nil)
+        let sh = f.server.ttlPackets > 0 ? Self.hops(f.server.ttlMax) : (rst?.role == .server ? rst?.hops : nil)
         clientHops = ch; serverHops = sh
         if let ack = f.handshakeAck, !f.server.syns.isEmpty, let synTime = f.answeredSYNTime {
             let toSynAck = Double(f.server.syns.firstTime &- synTime), toAck = Double(ack.time &- f.server.syns.firstTime)
@@ -48,7 +50,9 @@ public struct FlowVantage: Sendable, Equatable {
         }
         // The handshake's delay sits on the far side of the capture point.
         let near = split.map { $0 > 0.8 ? VantagePoint.client : ($0 < 0.2 ? .server : .path) }
+        let serverOnlyReset = f.server.ttlPackets == 0 && sh != nil
         switch (ch, sh) {
+        case (0?, _) where serverOnlyReset: point = .client   // a refusal says where it came from, not where we are
         case (0?, let s?) where s > 0: point = .client
         case (let c?, 0?) where c > 0: point = .server
         case (0?, 0?): point = near == .path ? .link : (near ?? .link)

@@ -40,7 +40,7 @@ extension Flow {
         // Both analyses read the state as it was before this segment.
         let resentBefore = fromClient ? client.loss.retransmissions : server.loss.retransmissions
         analyzeLoss(fromClient: fromClient, flags: flags, seq: seq, ack: ack, window: window, payload: payload,
-                    options: options, ipID: ipID, time: time, ipLength: ipLength)
+                    options: options, ipID: ipID, time: time, ipLength: ipLength, frame: frame, ttl: ttl)
         let resent = (fromClient ? client.loss.retransmissions : server.loss.retransmissions) != resentBefore
         trackPathMTU(fromClient: fromClient, flags: flags, seq: seq, ack: ack, payload: payload, ipLength: ipLength, df: df,
                      retransmission: resent, time: time, frame: frame)
@@ -264,8 +264,11 @@ extension TCPPeer {
         }
         var isCopy = false
         if seglen > 0 && fwd.retransmissions != retransmissionsBefore {
-            let same = ipID.map { fwd.lastSegmentSeq == seq && Int(fwd.lastSegmentLength) == seglen && fwd.lastSegmentIPID == $0 } ?? false
-            if same && ttl < fwd.lastSegmentTTL && time &- fwd.lastSegmentTime < 500_000_000 {
+            let sameSegment = fwd.lastSegmentSeq == seq && Int(fwd.lastSegmentLength) == seglen
+            let same = ipID.map { sameSegment && fwd.lastSegmentIPID == $0 } ?? false
+            // IPv6 has no IP ID: the same segment with a lower hop limit within the window is a copy
+            // (a sender's own resend leaves with the same hop limit).
+            if (same || (ipID == nil && sameSegment)) && ttl < fwd.lastSegmentTTL && time &- fwd.lastSegmentTime < 500_000_000 {
                 // The same packet back with a lower TTL: forwarded by the capturing router (its
                 // first copy, one hop lower) or a routing loop past the capture point (more).
                 isCopy = true

@@ -43,6 +43,11 @@ public struct LossState: Sendable {
     public var pathMTUResends: UInt32 = 0
     /// SYN or FIN sent again (the handshake's and close's business, kept apart from data).
     public var controlRetransmissions: UInt32 = 0
+    /// The furthest a later bare ACK or RST from this side ran ahead of the highest data the
+    /// capture saw from it: bytes it sent that never reached the capture point (a receiver-side
+    /// view of a black hole), and the frame that showed it.
+    public var aheadOfData: UInt32 = 0
+    public var aheadFrame: UInt64 = 0
     /// Zeek's rule (a data segment that does not advance the highest sequence): the T letters.
     var zeekRetransmissions: UInt32 = 0
     /// Attempts at the segment last retransmitted, and the most any segment needed.
@@ -68,7 +73,7 @@ extension Flow {
     /// Runs before the Wireshark analysis and `take`: it reads both sides as they were before
     /// this segment.
     mutating func analyzeLoss(fromClient: Bool, flags: TCPFlags, seq: SeqNum, ack: SeqNum, window: UInt16, payload: Int,
-                              options: TCPOptionSummary, ipID: UInt16?, time: Int64, ipLength: Int = 0) {
+                              options: TCPOptionSummary, ipID: UInt16?, time: Int64, ipLength: Int = 0, frame: UInt64 = 0, ttl: UInt8 = 0) {
         var afterPTB = false
         if let r = pathMTU, r.aboutClient == fromClient, r.suspicion.isEmpty, time >= r.time, ipLength <= Int(r.mtu),
            let h = r.senderHighAtReport, seq < h {
@@ -77,18 +82,23 @@ extension Flow {
         if fromClient {
             Self.lossStep(&client, &server, senderIsOriginator: true, flags: flags, seq: seq, ack: ack, window: window,
                           payload: payload, options: options, ipID: ipID, time: time, irtt: initialRTT, afterPTB: afterPTB,
-                          flowStart: firstTime, history: &history)
+                          flowStart: firstTime, history: &history, frame: frame, ttl: ttl)
         } else {
             Self.lossStep(&server, &client, senderIsOriginator: false, flags: flags, seq: seq, ack: ack, window: window,
                           payload: payload, options: options, ipID: ipID, time: time, irtt: initialRTT, afterPTB: afterPTB,
-                          flowStart: firstTime, history: &history)
+                          flowStart: firstTime, history: &history, frame: frame, ttl: ttl)
         }
     }
 
     static func lossStep(_ me: inout TCPPeer, _ peer: inout TCPPeer, senderIsOriginator: Bool, flags: TCPFlags, seq: SeqNum,
                          ack: SeqNum, window: UInt16, payload: Int, options: TCPOptionSummary, ipID: UInt16?, time: Int64,
-                         irtt: Int64, afterPTB: Bool, flowStart: Int64, history: inout History) {
+                         irtt: Int64, afterPTB: Bool, flowStart: Int64, history: inout History, frame: UInt64, ttl: UInt8) {
         let syn = flags.contains(.syn), fin = flags.contains(.fin), rst = flags.contains(.rst)
+        if payload == 0 && !syn && !fin, let h = me.loss.space.high, h < seq {
+            // A bare ACK or RST carries the sender's next sequence number: what it says was sent.
+            let ahead = UInt32(truncatingIfNeeded: seq - h)
+            if ahead > me.loss.aheadOfData && ahead < 1 << 30 { me.loss.aheadOfData = ahead; me.loss.aheadFrame = frame }
+        }
         if rst { return }
         let clientOriginated = senderIsOriginator
         // As a receiver: what this segment says about the peer's data.
@@ -141,6 +151,9 @@ extension Flow {
             if payload <= 1, peer.window == 0, peer.highestAck != nil { return }
             if let id = ipID, me.lastSegmentSeq == seq, Int(me.lastSegmentLength) == payload, me.lastSegmentIPID == id,
                time &- me.lastSegmentTime < 2_000_000 { return }
+            // IPv6 (no IP ID): the same segment again with a lower hop limit is the capture's copy.
+            if ipID == nil, ttl != 0, me.lastSegmentSeq == seq, Int(me.lastSegmentLength) == payload, ttl < me.lastSegmentTTL,
+               time &- me.lastSegmentTime < 500_000_000 { return }
         }
         let tsval = options.timestamps?.value
         let cov = me.loss.space.add(seq: seq, end: seq + span, time: time, tsval: tsval, ipID: ipID)

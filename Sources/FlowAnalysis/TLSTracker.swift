@@ -82,6 +82,13 @@ public struct TLSSession: Sendable {
     public var serverHelloDone = false
     public var completedFrame: UInt64 = 0
     public var completedTime: Int64 = 0
+    /// TLS 1.3: the server's protected records when the client's Finished went by; any after it
+    /// are post-handshake (tickets, data, or an alert refusing the client).
+    public var serverRecordsAtCompletion: UInt32 = 0
+    /// TLS 1.3: the client's protected records up to its Finished (1: Finished; 2: an empty
+    /// Certificate and Finished; 3: Certificate, CertificateVerify and Finished, with stacks that
+    /// write one message per record).
+    public var clientRecordsAtCompletion: UInt32 = 0
     public var alerts: [Alert] = []
     /// Messages or records that did not parse.
     public var malformed: UInt32 = 0
@@ -131,7 +138,10 @@ public struct TLSSession: Sendable {
         if fromClient { Self.take(&client, isClient: true, seq: seq, payload: payload) }
         else { Self.take(&server, isClient: false, seq: seq, payload: payload) }
         parseRecords(fromClient: fromClient, time: time, frame: frame)
-        if completed && client.applicationData > 0 && server.applicationData > 0 {
+        // TLS 1.3 waits for the server's first record after the client's Finished: an alert there
+        // (the client's certificate refused) belongs to the handshake.
+        if completed && client.applicationData > 0 && server.applicationData > 0
+            && (!isTLS13 || server.applicationData > serverRecordsAtCompletion) {
             // The handshake is over: nothing more to parse, and nothing to hold.
             client.buffer = []; client.handshake = []
             server.buffer = []; server.handshake = []
@@ -182,8 +192,10 @@ public struct TLSSession: Sendable {
                     return
                 }
                 guard buffer.count >= TLSRecordHeader.length + length else { return }
-                // Encrypted from here on: TLS 1.3 after the ServerHello, TLS ≤ 1.2 after CCS.
-                encrypted = self[keyPath: kp].changeCipherSpec || (isTLS13 && sawServerHello && type != 20)
+                // Encrypted from here on: TLS ≤ 1.2 after CCS; TLS 1.3 after the ServerHello, where every
+                // protected record is type 23 outside (RFC 8446 §5.2), so a type-21 record is a
+                // plaintext alert (OpenSSL refusing a certificate sends one).
+                encrypted = isTLS13 && sawServerHello ? type == 23 || type == 22 : self[keyPath: kp].changeCipherSpec
                 if type == 21 && length >= 2 { level = buffer[5]; description = buffer[6] }
                 if type == 22 && !encrypted {
                     self[keyPath: kp].handshake.append(contentsOf: buffer[TLSRecordHeader.length..<(TLSRecordHeader.length + length)])
@@ -214,6 +226,8 @@ public struct TLSSession: Sendable {
                 break
             }
             checkCompletion(time: time, frame: frame)
+            // The rest of the client's final flight usually shares the frame that completed it.
+            if fromClient && isTLS13 && completed && frame == completedFrame { clientRecordsAtCompletion = client.applicationData }
             // A handshake that never completes by then is not going to: stop following it.
             if self[keyPath: kp].records >= Self.maxRecords {
                 self[keyPath: kp].gap = true
@@ -310,7 +324,11 @@ public struct TLSSession: Sendable {
         let c = client, s = server
         if isTLS13 {
             let clientFinished = c.applicationData >= 2 || (c.applicationData == 1 && c.lastRecordLength != 19)
-            if s.applicationData > 0 && clientFinished { completedFrame = frame; completedTime = time }
+            if s.applicationData > 0 && clientFinished {
+                completedFrame = frame; completedTime = time
+                serverRecordsAtCompletion = s.applicationData
+                clientRecordsAtCompletion = c.applicationData
+            }
         } else if c.changeCipherSpec && s.changeCipherSpec && c.encryptedHandshake > 0 && s.encryptedHandshake > 0 {
             completedFrame = frame; completedTime = time
         }

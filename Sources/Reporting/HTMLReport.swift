@@ -204,8 +204,8 @@ public enum HTMLReport {
                 out += "<p class=\"sub\">Causes, most likely first</p>\n<ol class=\"causes\">\n"
                 for c in first.causes {
                     out += "<li><strong>\(e(c.text))</strong> <span class=\"confidence c-\(c.confidence.rawValue)\">\(c.confidence.rawValue)</span> <code>\(e(c.id))</code>"
-                    if !c.because.isEmpty { out += "<br>because \(e(c.because.joined(separator: "; ")))" }
-                    if let t = c.tellApart { out += "<br>to tell apart: \(e(t))" }
+                    if !c.because.isEmpty { out += "<div class=\"because\">because \(e(c.because.joined(separator: "; ")))</div>" }
+                    if let t = c.tellApart { out += "<div class=\"because\">to tell apart: \(e(t))</div>" }
                     if !c.checks.isEmpty {
                         out += "<ul>" + c.checks.map { "<li>on \(e($0.on)): <code>\(e($0.run))</code></li>" }.joined() + "</ul>"
                     }

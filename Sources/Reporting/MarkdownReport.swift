@@ -50,7 +50,7 @@ public enum MarkdownReport {
                 out += "\nCauses:\n\n"
                 for c in g.findings[0].causes {
                     out += "1. **\(cell(c.text))** (\(c.confidence.rawValue)) — because \(cell(c.because.joined(separator: "; ")))\n"
-                    for k in c.checks { out += "   - on \(cell(k.on)): \(code(k.run))\n" }
+                    for k in c.checks { out += "   - on \(cell(k.on)): \(command(k.run))\n" }
                     if let t = c.tellApart { out += "   - to tell apart: \(cell(t))\n" }
                 }
             }
@@ -75,6 +75,11 @@ public enum MarkdownReport {
     }
 
     /// A code span that holds any text (a longer fence when the text has backticks).
+    /// A command: a code span when nothing in it could be read as markup, else escaped text.
+    static func command(_ s: String) -> String {
+        s.contains(where: { $0 == "<" || $0 == ">" || $0 == "&" }) ? cell(s) : code(s)
+    }
+
     static func code(_ s: String) -> String {
         let t = TextEscape.line(s).replacingOccurrences(of: "|", with: "\\|")
         return t.contains("`") ? "`` \(t) ``" : "`\(t)`"

@@ -116,7 +116,8 @@ let chromiumPath: String? = ((ProcessInfo.processInfo.environment["PATH"] ?? "")
         r.findings.append(Finding(kind: .tlsAlert, severity: .error, summary: h, frames: [1, 2, 3],
                                   firstTime: r.flows.first?.firstTime ?? 0, lastTime: r.flows.first?.lastTime ?? 0,
                                   evidence: ["sni": .string(h), "nested": .array([.string(h), .object([h: .string(h)])]), h: .int(1)],
-                                  causes: [h], checks: ["run `" + h + "` first", h], filter: h, flow: flow))
+                                  causes: [Cause(h, h, .high, because: [h], checks: [Check(on: h, run: "run `" + h + "` first")], tellApart: h)],
+                                  filter: h, flow: flow))
         let i = try #require(r.flows.firstIndex { $0.tls != nil }, "the fixture has a TLS flow")
         r.flows[i].tls!.sni = h
         r.flows[i].tls!.alerts = [h]
@@ -143,7 +144,8 @@ let chromiumPath: String? = ((ProcessInfo.processInfo.environment["PATH"] ?? "")
         #expect(!html.contains("\u{0}") && !html.contains("\u{1b}"))
         #expect(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;&quot;onmouseover=alert(2) x=&#39;y&#39; &amp;amp; nul\\u{0} esc\\u{1b}[31m"))
         // A check's `command` becomes <code> around text that is already escaped.
-        #expect(html.contains("<strong>Check first:</strong> run <code>&lt;script&gt;alert(1)&lt;/script&gt;&quot;onmouseover="))
+        #expect(html.contains("<strong>Check first:</strong> on &lt;script&gt;alert(1)&lt;/script&gt;&quot;onmouseover="))
+        #expect(html.contains(": <code>run `&lt;script&gt;alert(1)&lt;/script&gt;&quot;onmouseover="))
         let problems = Markup.problems(html)
         #expect(problems.count == 0, "\(problems.prefix(10))")
         #expect(Markup.selfContainedProblems(html).isEmpty, "\(Markup.selfContainedProblems(html))")

@@ -36,7 +36,7 @@ import Testing
         let hostile = "a\"b\\c\nd\u{1b}[31m\u{0}e\u{2028}ü😀"
         r.findings = [Finding(kind: .decodeMalformed, severity: .warning, summary: hostile, frames: [1], firstTime: 0, lastTime: 0,
                               evidence: ["name": .string(hostile), "nested": .object(["x": .array([.double(0.25), .bool(true)])])],
-                              causes: [], checks: [], filter: "", flow: nil)]
+                              causes: [], filter: "", flow: nil)]
         let text = JSONReport.render(r)
         #expect(!text.contains("\u{1b}") && !text.contains("\u{0}"))
         let doc = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])

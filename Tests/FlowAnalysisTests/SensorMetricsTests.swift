@@ -108,7 +108,7 @@ struct SensorMetricsTests {
 
     static func refused(_ server: String, port: Int) -> Finding {
         Finding(kind: .handshakeRefused, severity: .error, summary: "", frames: [], firstTime: 0, lastTime: 0, evidence: [:],
-                causes: [], checks: [], filter: "",
+                causes: [], filter: "",
                 flow: FlowRef(transport: "tcp", client: Endpoint(ip: "10.9.9.9", port: 40000), server: Endpoint(ip: server, port: port)))
     }
 
@@ -144,7 +144,7 @@ struct SensorMetricsTests {
         let m = SensorMetrics(sensor: "t1", version: "0")
         func tls(_ kind: FindingKind, _ ev: [String: EvidenceValue]) -> Finding {
             Finding(kind: kind, severity: .error, summary: "", frames: [], firstTime: 0, lastTime: 0, evidence: ev,
-                    causes: [], checks: [], filter: "", flow: nil)
+                    causes: [], filter: "", flow: nil)
         }
         m.finding(tls(.tlsAlert, ["alert": .string("unknown_ca")]))
         m.finding(tls(.tlsAlert, ["alert": .string("unknown_ca")]))

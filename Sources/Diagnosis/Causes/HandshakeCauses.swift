@@ -73,6 +73,7 @@ enum HandshakeCauses {
 
     static func causes(_ x: RuleInput) -> [Cause] {
         guard let at = x.places else { return [] }
+        let at0 = at
         let ev = x.ev, v = x.vantage
         switch x.kind {
         case .handshakeUnanswered:
@@ -90,6 +91,17 @@ enum HandshakeCauses {
                 ]
             }
             let place = v?.atClient == true ? "the SYN left the client and nothing came back" : "nothing came back past the capture point"
+            if v?.point == .unknown, let hops = v?.clientHops, hops > 0 {
+                // The SYN had crossed routers before the capture: on the server's link or in the path.
+                let at = "the SYN reached the capture point \(hops) hop\(hops == 1 ? "" : "s") from the client and nothing came back"
+                return [
+                    x.cause("server-host-drop", "if this capture is on the server's link: the SYN reached the server host and its own firewall (or a full listen queue) dropped it", .medium,
+                            because: [saw, at], checks: [at0.firewall(on: at0.onServer), Check(on: at0.onServer, run: "nstat -az TcpExtListenDrops TcpExtListenOverflows")],
+                            tellApart: "run the first check on the server: a drop counter rising with each SYN names the rule; if the capture was not on the server's link, the filter is further on"),
+                    x.cause("path-filter", "a firewall or ACL between the capture point and \(at0.server) drops the SYN silently", .medium,
+                            because: [saw, at], checks: [at0.captureSYN(), at0.traceroute()]),
+                ]
+            }
             return [
                 x.cause("path-filter", "a firewall, security group or ACL between the client and \(at.server) drops the SYN silently", .medium,
                         because: [saw + ": \(place)"],
@@ -105,6 +117,17 @@ enum HandshakeCauses {
             let rstFrame = x.finding.frames.last ?? 0
             let rstText = "the SYN was answered by a RST (frame \(rstFrame))\(ttl.map { " with TTL \($0)" } ?? "")"
             let sameHost = v?.atServer == true
+            if v?.atClient == true, let ttl, FlowVantage.hops(UInt8(clamping: ttl)) == 0 {
+                // Undecremented at the client: it came from a device on the client's own link.
+                return [
+                    x.cause("reject-rule", "the first-hop router or a firewall on the client's own link rejects port \(at.port) with a TCP reset", .high,
+                            because: [rstText + ", undecremented: it started on the client's own link, not hops away where a server behind a router would be"],
+                            checks: [Check(on: "the client's gateway (ip route get \(at.server) on the client names it)", run: "nft list ruleset | grep -n -i 'reject'"), at.traceroute()],
+                            tellApart: "if \(at.server) is on the client's own link, its host sent the RST: ss -lntp on it"),
+                    x.cause("no-listener", "\(at.server) sits on the client's link and nothing listens on port \(at.port)", .low,
+                            because: [rstText], checks: [at.listening()]),
+                ]
+            }
             return [
                 x.cause("no-listener", "nothing listens on \(at.hostPort): the service is down, on another port, or bound to another address or family", sameHost ? .high : .medium,
                         because: [rstText + (sameHost ? ", sent by the server host itself (the capture is on it)" : "")],
@@ -147,8 +170,10 @@ enum HandshakeCauses {
                                 because: [sa + "; the capture is on the client"],
                                 checks: [at.firewall(on: at.onClient), Check(on: at.onClient, run: "conntrack -S")])]
             }
-            return [x.cause("synack-dropped", "the SYN-ACK never reaches the client (return path, NAT), or the SYN's source address was spoofed", .medium,
-                            because: [sa], checks: [at.routeTo(at.client, from: at.onServer), at.captureSYN(on: at.onClient)])]
+            return [x.cause("synack-dropped", "the SYN-ACK or the client's ACK for it is lost between the two (return path, NAT, a stateful firewall), or the SYN's source address was spoofed", .medium,
+                            because: [sa + (v?.atServer == true ? "; the capture is on the server" : "")],
+                            checks: [at.routeTo(at.client, from: at.onServer), at.captureSYN(on: at.onClient)],
+                            tellApart: "capture on the client: a SYN-ACK arriving and an ACK leaving puts the loss on the way back to the server")]
         case .handshakeSlow:
             let synacks = ev.int("synAckCount") ?? 1, syns = ev.int("synCount") ?? 1
             let delay = ev.double("addedDelaySeconds").map { " and cost \($0) s" } ?? ""

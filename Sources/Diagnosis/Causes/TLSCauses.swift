@@ -202,10 +202,26 @@ enum TLSCauses {
                             because: [saw, "it came right after the server's encrypted flight, where its certificate travels"],
                             checks: [Check(on: at.onClient, run: probe.run.replacingLast("</dev/null", "-showcerts </dev/null"))], tellApart: keylog)]
         }
-        return [x.cause("client-cert-missing", "the server rejected the client after the client's Finished: a client certificate required and missing, or one it does not trust", .medium,
-                        because: [saw, "a TLS 1.3 server checks the client's certificate only after the client's Finished"],
-                        checks: [at.tlsProbe(sni: t.serverName.isEmpty ? nil : String(decoding: t.serverName, as: UTF8.self), extra: " -cert <the client's certificate> -key <its key>")],
-                        tellApart: keylog)]
+        let sni = t.serverName.isEmpty ? nil : String(decoding: t.serverName, as: UTF8.self)
+        let after = "a TLS 1.3 server checks the client's certificate only after the client's Finished"
+        let withCert = at.tlsProbe(sni: sni, extra: " -cert <the client's certificate> -key <its key>")
+        let missing = x.cause("client-cert-missing", "the server requires a client certificate (mutual TLS) and the client sent none", .medium,
+                              because: [saw, after], checks: [withCert], tellApart: keylog)
+        let rejected = x.cause("client-cert-rejected", "the server refused the client's certificate: issued by a CA it does not trust, expired, or revoked", .medium,
+                               because: [saw, after],
+                               checks: [Check(on: at.onClient, run: "openssl x509 -noout -issuer -dates -in <the client's certificate file>")], tellApart: keylog)
+        switch t.clientRecordsAtCompletion {
+        case 2:
+            var m = missing
+            m.because.append("the client's last flight held two protected records, a Certificate and the Finished, with no CertificateVerify: its certificate list was empty")
+            return [m]
+        case 3:
+            var r = rejected
+            r.because.append("the client's last flight held three protected records: Certificate, CertificateVerify and Finished, so it did send a certificate")
+            return [r]
+        default:
+            return [missing, rejected]
+        }
     }
 
     /// What the visible certificate says, for the client's certificate alerts.
