@@ -6,7 +6,7 @@ import PacketDecoding
 
 public enum Confidence: String, Codable, Sendable, Comparable, CaseIterable {
     case low, medium, high
-    var rank: Int { switch self { case .low: 0; case .medium: 1; case .high: 2 } }
+    public var rank: Int { switch self { case .low: 0; case .medium: 1; case .high: 2 } }
     public static func < (a: Self, b: Self) -> Bool { a.rank < b.rank }
 }
 

@@ -338,7 +338,7 @@ public struct Diagnoser: Sendable {
             case .handshakeUnanswered:
                 let ports = (answered[addr] ?? []).filter { Int($0) != flow.server.port }
                 if !ports.isEmpty {
-                    let list = ports.sorted().prefix(6).map(String.init).joined(separator: ", ")
+                    let list = ports.sorted().prefix(6).map { "\($0)" }.joined(separator: ", ")
                     out[i].causes.removeAll { $0.id.hasSuffix("/host-down") }
                     out[i].causes.insert(x.cause("port-filtered", "a filter drops port \(at.port) only: \(at.server) is up and answers on other ports", .high,
                                                  because: ["\(at.server) completed handshakes on port\(ports.count == 1 ? "" : "s") \(list) in this capture", out[i].causes.first?.because.first ?? out[i].summary],

@@ -70,7 +70,7 @@ public struct MTUDetector: Sendable {
                   p.mtu.maxIPLength > 0, Int(p.mtu.maxIPLength) + 100 < fullSize, Int(p.mtu.maxIPLength) < 1500 else { continue }
             if let r = f.pathMTU, r.aboutClient == (role == .client), r.suspicion.isEmpty { continue }
             return Blackhole(role: role, receiverSide: true, missingBytes: missing, retransmissions: 0, failSize: 0,
-                             largestAcked: p.mtu.maxIPLength, frame: ahead > 0 ? p.loss.aheadFrame : 0, recoveredSize: 0)
+                             largestAcked: p.mtu.maxIPLength, frame: ahead > 0 ? UInt64(p.loss.aheadFrame) : 0, recoveredSize: 0)
         }
         return nil
     }

@@ -364,13 +364,14 @@ public struct Analyzer {
                 let ttl = p.hopLimit ?? 0
                 let last = attempt.lastTTL == 0 ? attempt.ttl : attempt.lastTTL
                 let copy = time &- attempt.syns.lastTime < Flow.synCopyWindow
+                let base = attempt.copyBaseTTL == 0 ? attempt.ttl : attempt.copyBaseTTL
                 if copy && ttl < last {
-                    // Its first copy one hop lower is the capturing router forwarding it; more is a loop.
-                    if !attempt.lastWasCopy && ttl == last &- 1 { halfOpen.slots[Int(h)].forwardedSYNs &+= 1 }
+                    // One hop below its first sighting: the capturing router forwarding it; more: a loop.
+                    if Int(ttl) >= Int(base) - 1 { halfOpen.slots[Int(h)].forwardedSYNs &+= 1 }
                     else { halfOpen.slots[Int(h)].loopedSYNs &+= 1 }
                 }
                 halfOpen.slots[Int(h)].lastTTL = ttl
-                halfOpen.slots[Int(h)].lastWasCopy = copy
+                if !copy { halfOpen.slots[Int(h)].copyBaseTTL = ttl }
                 if copy { halfOpen.slots[Int(h)].duplicateSYNs &+= 1 }
                 else { halfOpen.slots[Int(h)].syns.add(frame: frameNumber, time: time) }
                 return nil

@@ -110,9 +110,9 @@ public struct TCPPeer: Sendable {
     public var loopedPackets: UInt32 = 0
     /// Packets seen a second time exactly one hop lower: the capturing router forwarding them
     /// (`tcpdump -i any` on a router), not a loop.
-    public var forwardedCopies: UInt32 = 0
-    /// Sightings of the current packet after the first (0: not seen again yet).
-    var copySightings: UInt8 = 0
+    public var forwardedCopies: UInt16 = 0
+    /// The TTL of the current packet's first sighting, to tell its copies' TTLs against.
+    var copyBaseTTL: UInt8 = 0
     var lastTTL: UInt8 = 0
     var lastSegmentTTL: UInt8 = 0
     /// flowdoctor's own, byte-accurate loss analysis of this side's data (LossAnalysis.swift).

@@ -16,8 +16,7 @@ extension Flow {
                 // The same SYN back with a lower TTL: forwarded (its first copy, one hop lower:
                 // a router capturing on both interfaces) or round a loop past the capture point.
                 if ttl < p.lastTTL {
-                    let forwarded = p.copySightings == 0 && ttl == p.lastTTL &- 1
-                    if fromClient { client.countCopy(forwarded: forwarded) } else { server.countCopy(forwarded: forwarded) }
+                    if fromClient { client.countCopy(ttl: ttl) } else { server.countCopy(ttl: ttl) }
                 }
                 if fromClient { client.lastTTL = ttl } else { server.lastTTL = ttl }
                 lastTime = max(lastTime, time)
@@ -272,7 +271,7 @@ extension TCPPeer {
                 // The same packet back with a lower TTL: forwarded by the capturing router (its
                 // first copy, one hop lower) or a routing loop past the capture point (more).
                 isCopy = true
-                fwd.countCopy(forwarded: fwd.copySightings == 0 && ttl == fwd.lastSegmentTTL &- 1)
+                fwd.countCopy(ttl: ttl)
                 fwd.captureCopies &+= 1
             } else if same && time &- fwd.lastSegmentTime < 2_000_000 {
                 fwd.captureCopies &+= 1
@@ -282,7 +281,7 @@ extension TCPPeer {
             }
         }
         if seglen > 0 {
-            if !isCopy { fwd.copySightings = 0 }
+            if !isCopy { fwd.copyBaseTTL = ttl }
             fwd.lastSegmentSeq = seq
             fwd.lastSegmentLength = UInt16(truncatingIfNeeded: seglen)
             fwd.lastSegmentIPID = ipID ?? 0
@@ -325,7 +324,7 @@ extension TCPPeer {
         if !isRST { fingerprint(ttl: ttl, ipID: isSYN ? nil : ipID, mac: mac) }
         lastTTL = ttl
         if isSYN {
-            copySightings = 0
+            copyBaseTTL = ttl
             if syns.isEmpty {
                 isn = seq
                 mss = options.mss
@@ -425,9 +424,10 @@ extension TCPPeer {
 }
 
 extension TCPPeer {
-    /// One more sighting of a packet already seen, with a lower TTL.
-    mutating func countCopy(forwarded: Bool) {
-        if forwarded { forwardedCopies &+= 1 } else { loopedPackets &+= 1 }
-        if copySightings < .max { copySightings &+= 1 }
+    /// One more sighting of a packet already seen, with a lower TTL: one hop below its first
+    /// sighting is a router forwarding it past the capture (however many interfaces saw it); two
+    /// or more hops below, it came round a loop.
+    mutating func countCopy(ttl: UInt8) {
+        if Int(ttl) >= Int(copyBaseTTL) - 1 { if forwardedCopies < .max { forwardedCopies &+= 1 } } else { loopedPackets &+= 1 }
     }
 }

@@ -20,8 +20,8 @@ public struct HalfOpen: TableEntry {
     /// The SYN's first copy one hop lower: the capturing router forwarding it, not a loop.
     public var forwardedSYNs: UInt16 = 0
     public var lastTTL: UInt8 = 0
-    /// The last sighting was a copy of the SYN before it.
-    public var lastWasCopy = false
+    /// The TTL of the current SYN's first sighting (0: the first SYN's).
+    public var copyBaseTTL: UInt8 = 0
 
     public var firstFrame: UInt64 { syns.firstFrame }
     public var lastTime: Int64 { syns.lastTime }
@@ -43,7 +43,7 @@ public struct HalfOpen: TableEntry {
         f.lastFrame = syns.lastFrame
         f.duplicateSYNs = duplicateSYNs
         f.client.loopedPackets = loopedSYNs
-        f.client.forwardedCopies = UInt32(forwardedSYNs)
+        f.client.forwardedCopies = forwardedSYNs
         // Every resent SYN and every copy is a retransmission to Wireshark.
         f.client.retransmissions = (syns.count &- 1) &+ duplicateSYNs
         f.client.wsNextSeqTime = syns.lastTime

@@ -47,7 +47,8 @@ public struct LossState: Sendable {
     /// capture saw from it: bytes it sent that never reached the capture point (a receiver-side
     /// view of a black hole), and the frame that showed it.
     public var aheadOfData: UInt32 = 0
-    public var aheadFrame: UInt64 = 0
+    /// 32 bits keep the flow slot in its budget; frames past 2^32 - 1 are left unnamed (0).
+    public var aheadFrame: UInt32 = 0
     /// Zeek's rule (a data segment that does not advance the highest sequence): the T letters.
     var zeekRetransmissions: UInt32 = 0
     /// Attempts at the segment last retransmitted, and the most any segment needed.
@@ -97,7 +98,7 @@ extension Flow {
         if payload == 0 && !syn && !fin, let h = me.loss.space.high, h < seq {
             // A bare ACK or RST carries the sender's next sequence number: what it says was sent.
             let ahead = UInt32(truncatingIfNeeded: seq - h)
-            if ahead > me.loss.aheadOfData && ahead < 1 << 30 { me.loss.aheadOfData = ahead; me.loss.aheadFrame = frame }
+            if ahead > me.loss.aheadOfData && ahead < 1 << 30 { me.loss.aheadOfData = ahead; me.loss.aheadFrame = UInt32(exactly: frame) ?? 0 }
         }
         if rst { return }
         let clientOriginated = senderIsOriginator

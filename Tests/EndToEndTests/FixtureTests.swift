@@ -9,7 +9,8 @@ import Testing
 /// detector is not built yet are known issues; each detector's issue removes its marks.
 @Suite("Lab fixtures") struct FixtureTests {
     struct Expected: Decodable, Sendable {
-        struct Item: Decodable, Sendable { let kind: String; let serverPort: Int? }
+        /// `firstCause`: the cause id the finding must rank first.
+        struct Item: Decodable, Sendable { let kind: String; let serverPort: Int?; let firstCause: String? }
         let scenario: String
         let vantage: String
         let description: String
@@ -60,9 +61,17 @@ import Testing
         let r = try OfflineAnalysis.run(paths: [c.pcap], options: options)
         #expect(r.capture.packets > 0 || c.expected.findings.isEmpty)
         #expect(r.capture.decode.malformed.isEmpty)
+        // Where the capture sat, when the capture shows it.
+        if let v = r.capture.vantage, v.point != .unknown {
+            #expect(v.point.rawValue == c.expected.vantage, "vantage \(v.point.rawValue): \(v.because)")
+        }
         for e in c.expected.findings {
-            let found = r.findings.contains { f in
+            let matching = r.findings.filter { f in
                 f.kind.rawValue == e.kind && (e.serverPort == nil || f.flow?.server.port == e.serverPort)
+            }
+            let found = !matching.isEmpty
+            if let want = e.firstCause, let f = matching.first {
+                #expect(f.causes.first?.id == want, "\(e.kind): first cause \(f.causes.first?.id ?? "none"), want \(want); \(f.causes.map(\.id))")
             }
             let what = "\(e.kind) on port \(e.serverPort.map(String.init) ?? "-")"
             #expect(FindingKind(rawValue: e.kind).map { DetectorCatalog.implemented.contains($0) } == true, "\(e.kind) has no detector")
@@ -100,5 +109,46 @@ import Testing
         #expect(f.evidence["sender"] == .string("client"))
         #expect(f.evidence["originalSeenByCapture"] == .int(0))
         #expect(f.evidence["reordered"] == .int(0))                            // tshark calls 7 of them out of order
+    }
+}
+
+/// Every finding of every fixture has causes that say why, ids the catalog lists, and commands
+/// with every value filled in, in every report format.
+@Suite("Causes on the lab's captures") struct FixtureCauseTests {
+    /// Words that would be placeholders in a command (the values must be filled in, or named in words).
+    static let placeholder = try! NSRegularExpression(pattern: "\\b(HOST|PORT|NAME|SERVER|DEST|TYPE|IFACE|ADDR|CLIENT|SERVICE|DOMAIN)\\b")
+
+    static func placeholders(_ s: String) -> [String] {
+        placeholder.matches(in: s, range: NSRange(s.startIndex..., in: s)).compactMap { Range($0.range, in: s).map { String(s[$0]) } }
+    }
+
+    @Test("causes: ranked, explained with facts, listed in the catalog; every error and warning has one", arguments: FixtureTests.cases().map(\.pcap))
+    func causes(_ pcap: String) throws {
+        let r = try OfflineAnalysis.run(paths: [pcap])
+        for f in r.findings {
+            #expect(!f.causes.isEmpty || f.severity == .info, "\(f.kind.rawValue) has no cause")
+            let catalog = Set(CauseCatalog.causes(of: f.kind).map(\.id))
+            for c in f.causes {
+                #expect(c.id.hasPrefix(f.kind.rawValue + "/"), "\(c.id) is not under \(f.kind.rawValue)")
+                #expect(catalog.contains(c.id), "\(c.id) is missing from the catalog (explain)")
+                #expect(!c.because.isEmpty && c.because.allSatisfy { !$0.isEmpty }, "\(c.id) says no because")
+            }
+            let order = f.causes.map(\.confidence.rank)
+            #expect(order == order.sorted(by: >), "\(f.kind.rawValue): causes not ranked by confidence")
+        }
+    }
+
+    @Test("no command in any format holds a placeholder", arguments: FixtureTests.cases().map(\.pcap))
+    func noPlaceholders(_ pcap: String) throws {
+        let r = try OfflineAnalysis.run(paths: [pcap])
+        for f in r.findings {
+            for k in f.checks { #expect(Self.placeholders(k).isEmpty, "\(f.kind.rawValue): \(k)") }   // the JSON's flat list
+            for c in f.causes { for k in c.checks { #expect(Self.placeholders(k.run + " " + k.on).isEmpty, "\(c.id): \(k.text)") } }
+        }
+        for (name, text) in [("text", TextReport.render(r, style: TextStyle(verbose: true))), ("md", MarkdownReport.render(r)),
+                             ("html", HTMLReport.render(r))] {
+            let lines = text.split(separator: "\n").filter { $0.contains("check") || $0.contains("<code>") }
+            for l in lines { #expect(Self.placeholders(String(l)).isEmpty, "\(name): \(l)") }
+        }
     }
 }

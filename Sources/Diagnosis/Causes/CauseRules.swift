@@ -31,6 +31,8 @@ struct RuleInput {
         return "frames " + v.dropLast().joined(separator: ", ") + " and " + v.last!
     }
     var frames: String { Self.frames(finding.frames) }
+    /// Seconds from evidence, as people read them ("1.0 s", "4.1 s", "350 ms").
+    static func seconds(_ s: Double) -> String { FlowFacts.seconds(Int64((s * 1e9).rounded())) }
 }
 
 extension Dictionary where Key == String, Value == EvidenceValue {

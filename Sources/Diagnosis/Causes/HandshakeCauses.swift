@@ -120,7 +120,7 @@ enum HandshakeCauses {
             if v?.atClient == true, let ttl, FlowVantage.hops(UInt8(clamping: ttl)) == 0 {
                 // Undecremented at the client: it came from a device on the client's own link.
                 return [
-                    x.cause("reject-rule", "the first-hop router or a firewall on the client's own link rejects port \(at.port) with a TCP reset", .high,
+                    x.cause("reject-rule", "the first-hop router or a firewall on the client's own link rejects port \(at.port) with a TCP reset", .medium,
                             because: [rstText + ", undecremented: it started on the client's own link, not hops away where a server behind a router would be"],
                             checks: [Check(on: "the client's gateway (ip route get \(at.server) on the client names it)", run: "nft list ruleset | grep -n -i 'reject'"), at.traceroute()],
                             tellApart: "if \(at.server) is on the client's own link, its host sent the RST: ss -lntp on it"),
@@ -176,7 +176,7 @@ enum HandshakeCauses {
                             tellApart: "capture on the client: a SYN-ACK arriving and an ACK leaving puts the loss on the way back to the server")]
         case .handshakeSlow:
             let synacks = ev.int("synAckCount") ?? 1, syns = ev.int("synCount") ?? 1
-            let delay = ev.double("addedDelaySeconds").map { " and cost \($0) s" } ?? ""
+            let delay = ev.double("addedDelaySeconds").map { " and cost \(RuleInput.seconds($0))" } ?? ""
             var out: [Cause] = []
             if syns > 1 {
                 let saw = "\(syns) SYNs before the SYN-ACK\(delay) (\(x.frames))"

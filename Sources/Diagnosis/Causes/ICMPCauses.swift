@@ -99,7 +99,7 @@ enum ICMPCauses {
         case .admin:
             return [x.cause("admin-prohibited", "a firewall REJECT rule at \(reporter)\(fromServer ? " (the server's own firewall)" : "") refuses this traffic", .high,
                             because: [msg + timing], checks: [rules])]
-        case .host, .net where !fast:
+        case .host where !fast, .net where !fast:
             return [x.cause("no-neighbour", "\(reporter) got no \(v6 ? "neighbour discovery" : "ARP") answer for \(server): the host is down or not on the router's link (VLAN, wrong subnet)", .high,
                             because: [msg + timing + ": the delay of a neighbour lookup that ran out"],
                             checks: [Check(on: "router \(reporter)", run: "ip neigh show \(server)"), routes])]

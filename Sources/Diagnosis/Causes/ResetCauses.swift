@@ -8,6 +8,7 @@ enum ResetCauses {
         CauseInfo("tcp.reset.abort/unanswered-request", "the server application failed on the request", raisedBy: "the server reset after the client's data with no response", ruledOutBy: "a response was sent"),
         CauseInfo("tcp.reset.abort/server-abort", "the server application closed the socket abortively", raisedBy: "the server reset an exchange in progress", ruledOutBy: "the client sent the RST"),
         CauseInfo("tcp.reset.abort/client-abort", "the client application gave up or closed abortively", raisedBy: "the client reset with data exchanged", ruledOutBy: "the server sent the RST"),
+        CauseInfo("tcp.reset.abort/socket-gone", "the sender's socket no longer existed", raisedBy: "a RST with IP ID 0 (Linux, for a closed socket) while the sender's other packets count up", ruledOutBy: "a RST continuing the sender's IP ID sequence"),
         CauseInfo("tcp.reset.abort/unused", "an unused spare connection dropped by the client", raisedBy: "a client RST before any data", ruledOutBy: "data exchanged"),
         CauseInfo("tcp.reset.middlebox/forged", "a device on the path forged the RST", raisedBy: "the RST's TTL or source MAC differs from that endpoint's other packets, or it is out of window", ruledOutBy: "a RST matching the endpoint's fingerprint"),
         CauseInfo("tcp.reset.after-idle/state-timeout", "a NAT, firewall or load balancer forgot the idle connection", raisedBy: "a RST after idle above idleResetSeconds", ruledOutBy: "short idle"),
@@ -39,8 +40,8 @@ enum ResetCauses {
                             checks: [at.traceroute(), Check(on: "each firewall or IPS between \(at.client) and \(at.server)", run: "grep -i reset <its log of blocked sessions>")])]
         case .resetAfterIdle:
             let idle = ev.double("idleBeforeSeconds") ?? 0
-            return [x.cause("state-timeout", "a NAT, firewall or load balancer between the two dropped the connection's state after \(Int(idle)) s idle; the \(sender == "client" ? "server" : "client")'s next packet then drew a RST", .medium,
-                            because: ["\(rst) after \(Int(idle)) s with no packet either way"],
+            return [x.cause("state-timeout", "a NAT, firewall or load balancer between the two dropped the connection's state after \(RuleInput.seconds(idle)) idle; the \(sender == "client" ? "server" : "client")'s next packet then drew a RST", .medium,
+                            because: ["\(rst) after \(RuleInput.seconds(idle)) with no packet either way"],
                             checks: [Check(on: "the firewall or NAT between them", run: "sysctl net.netfilter.nf_conntrack_tcp_timeout_established"),
                                      Check(on: at.onClient, run: "sysctl net.ipv4.tcp_keepalive_time")],
                             tellApart: "a RST whose TTL matches the \(sender)'s own packets came from the \(sender), whose socket was closed by its own idle timeout")]
@@ -48,6 +49,14 @@ enum ResetCauses {
             return [x.cause("abortive-close", "the \(sender) closed abortively (SO_LINGER 0, or unread data at close): usually harmless", .high, because: [rst + " after its FIN"])]
         default:
             let cb = ev.int("clientBytesBefore") ?? 0, sb = ev.int("serverBytesBefore") ?? 0
+            // Linux answers for a socket that no longer exists with IP ID 0, unlike its own packets.
+            if ev.int("rstIPID") == 0, ev.bool("rstIPIDInSequence") == false || ev["senderLastIPID"].map({ $0 != .int(0) }) == true,
+               cb + sb > 0 {
+                return [x.cause("socket-gone", "the \(sender) no longer had this connection: its kernel answered the peer's next segment with a RST. Its application exited or closed the socket, or an earlier reset (possibly forged by a middlebox) had already torn it down on that side", .medium,
+                                because: [rst + " with IP ID 0, as Linux sends for a socket that is gone, while the \(sender)'s other packets count up from \(ev.int("senderLastIPID") ?? 0)"],
+                                checks: [logs, Check(on: host, run: "ss -tnp state all '( sport = :\(sender == "client" ? String(at.clientPort ?? 0) : at.port) )'")],
+                                tellApart: "a capture on the \(sender)'s side shows whether a RST reached it first (a middlebox) or its application closed")]
+            }
             if sender == "client" && cb + sb == 0 {
                 return [x.cause("unused", "an unused spare connection (a browser or pool opened it and closed it unused): not a failure", .high, because: [rst + " before any data"])]
             }

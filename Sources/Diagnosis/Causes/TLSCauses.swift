@@ -110,15 +110,18 @@ enum TLSCauses {
         }
         let name = "\(TLSNames.alert(d)) (\(d))"
         let saw = "\(who) sent a fatal \(name) \(stage) (frame \(alert.frame))"
-        let offered = TLSNames.version(t.offeredVersion)
+        let offered = t.sawClientHello ? TLSNames.version(t.offeredVersion) : "a version not in the capture (it starts after the ClientHello)"
         let chosen = t.sawServerHello ? TLSNames.version(t.selectedVersion) : nil
-        let versions = "the client offered up to \(offered)" + (chosen.map { ", the server chose \($0)" } ?? ", no ServerHello")
+        let versions = (t.sawClientHello ? "the client offered up to \(offered)" : "no ClientHello in the capture") + (chosen.map { ", the server chose \($0)" } ?? ", no ServerHello")
         var out: [Cause] = []
         switch d {
         case 70:
             if alert.fromClient {
                 out.append(x.cause("version-mismatch", "the server chose a version the client will not use (\(chosen ?? "?")): the client's minimum is higher", .high,
                                    because: [saw, versions], checks: [at.tlsProbe(sni: sni, extra: " -tls1_2"), at.tlsProbe(sni: sni, extra: " -tls1_3")]))
+            } else if !t.sawClientHello {
+                out.append(x.cause("version-mismatch", "the server refused the TLS version the client offered (the ClientHello is not in the capture, so which one is unknown)", .medium,
+                                   because: [saw], checks: [at.tlsProbe(sni: sni, extra: " -tls1_2"), at.tlsProbe(sni: sni, extra: " -tls1_3")]))
             } else if TLSNames.isDeprecated(version: t.offeredVersion) || t.offeredVersion < 0x0303 {
                 out.append(x.cause("version-mismatch", "the client offers at most \(offered), older than the server accepts: upgrade or reconfigure the client's TLS", .high,
                                    because: [saw, versions], checks: [at.tlsProbe(sni: sni, extra: " -tls1_2")]))

@@ -61,11 +61,11 @@ enum TransportCauses {
             let host = closedBy == "client" ? at.onClient : at.onServer
             let port = closedBy == "client" ? String(at.clientPort ?? 0) : at.port
             return [x.cause("slow-reader", "the application on the \(closedBy) (\(closedBy == "client" ? at.client : at.server)) stopped reading its socket: busy, blocked on disk or a lock, or hung", .high,
-                            because: ["the \(closedBy) advertised a zero window \(ev.int("zeroWindowAdvertisements") ?? 0) times for \(ev.double("closedSeconds") ?? 0) s (\(x.frames))"],
+                            because: ["the \(closedBy) advertised a zero window \(ev.int("zeroWindowAdvertisements") ?? 0) times for \(RuleInput.seconds(ev.double("closedSeconds") ?? 0)) in all (\(x.frames))"],
                             checks: [Check(on: host, run: "ss -tnp 'sport = :\(port)'"), Check(on: host, run: "top -b -n 1 | head -20")])]
         case .stall:
             let cause = ev.string("cause") ?? "none", secs = ev.double("stalledSeconds") ?? 0
-            let saw = "the \(sender)'s data made no progress for \(secs) s (\(x.frames))"
+            let saw = "the \(sender)'s data made no progress for \(RuleInput.seconds(secs)) (\(x.frames))"
             switch cause {
             case "zero-window":
                 return [x.cause("slow-reader", "the receiving application stopped reading (its window stayed at zero)", .high,
