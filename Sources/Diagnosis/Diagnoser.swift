@@ -143,6 +143,9 @@ public struct Diagnoser: Sendable {
         }
         account(f, outcome: outcome, kinds: kinds)
         vantage.add(FlowVantage(f), f)
+        if outcome == .established, f.clientAddress.isIPv4, ipv4Established.count < Self.maxDNSClients, let mac = f.client.mac {
+            ipv4Established.insert(HostPort(mac: mac, server: f.serverAddress, port: f.serverPort))
+        }
         let c = UInt64(f.client.captureCopies) + UInt64(f.server.captureCopies) + UInt64(f.duplicateSYNs)
         if c > 0 { countCopies(c, time: f.firstTime, last: f.lastTime, flow: FlowFacts.ref(f)) }
         let offloaded = UInt64(f.client.mtu.offloaded) &+ UInt64(f.server.mtu.offloaded)
@@ -173,8 +176,28 @@ public struct Diagnoser: Sendable {
         }
     }
 
+    /// DNS servers that answered each client (bounded), and questions retried over TCP: what
+    /// an unanswered question or a truncated answer is judged against.
+    var dnsAnsweredBy: [IPAddress: [IPAddress]] = [:]
+    var dnsOverTCP: Set<DNSQuestionKey> = []
+    static let maxDNSClients = 4096
+
+    /// IPv4 connections that worked, by the client's MAC: a refusal over IPv6 from the same host
+    /// to the same port is then an IPv4-only service (bounded).
+    var ipv4Established: Set<HostPort> = []
+    struct HostPort: Hashable { var mac: MACAddress; var server: IPAddress; var port: UInt16 }
+
+    struct DNSQuestionKey: Hashable { var client: IPAddress; var server: IPAddress; var name: [UInt8] }
+
     /// One DNS question, answered or not (dns.*), and what it says about its server.
     public mutating func dnsTransaction(_ t: DNSTransaction) {
+        if t.answered, dnsAnsweredBy[t.client] != nil || dnsAnsweredBy.count < Self.maxDNSClients,
+           !(dnsAnsweredBy[t.client]?.contains(t.server) ?? false), (dnsAnsweredBy[t.client]?.count ?? 0) < 8 {
+            dnsAnsweredBy[t.client, default: []].append(t.server)
+        }
+        if t.overTCP && dnsOverTCP.count < Self.maxDNSClients {
+            dnsOverTCP.insert(DNSQuestionKey(client: t.client, server: t.server, name: t.nameBytes))
+        }
         let key = ServiceKey(proto: t.overTCP ? .tcp : .udp, address: t.server, port: t.serverPort)
         if let i = serviceIndex[key] {
             serviceStats[i].dnsQueries += 1
@@ -322,6 +345,7 @@ public struct Diagnoser: Sendable {
     /// Causes that need the rest of the capture: whether the same host answered elsewhere, and
     /// with which TTL. Runs over the (capped) findings once, never per packet.
     func refineCauses(_ out: inout [Finding]) {
+        refineDNSCauses(&out)
         guard out.contains(where: { $0.kind == .handshakeUnanswered || $0.kind == .handshakeRefused }) else { return }
         var answered: [String: [UInt16]] = [:], ttl: [String: UInt8] = [:]
         for (k, st) in zip(serviceKeys, serviceStats) where k.proto == .tcp && st.established > 0 {
@@ -345,7 +369,18 @@ public struct Diagnoser: Sendable {
                                                  checks: [at.firewall(on: at.onServer), at.listening(), at.traceroute()]), at: 0)
                 }
             case .handshakeRefused:
-                guard let usual = ttl[addr], let rst = out[i].evidence.int("rstTTL") else { continue }
+                if flow.server.ip.contains(":"), let port = flow.server.port, let mac = out[i].evidence.string("clientMAC"),
+                   let v4 = ipv4Established.first(where: { $0.mac.description == mac && Int($0.port) == port }) {
+                    // Not on time alone: the same client host (its MAC), the same port, the other family, working.
+                    out[i].causes.insert(x.cause("ipv4-only", "the service on port \(port) answers on IPv4 (\(v4.server)) but not on IPv6: it listens on IPv4 only, or the name's AAAA record points at the wrong host", .high,
+                                                 because: ["the same client host (MAC \(mac)) completed handshakes with \(v4.server):\(port) over IPv4 in this capture", out[i].causes.first?.because.first ?? out[i].summary],
+                                                 checks: [Check(on: "the server", run: "ss -lnt 'sport = :\(port)'"), Check(on: at.onClient, run: "getent ahosts <the service's name>")]), at: 0)
+                    out[i].causes.removeAll { $0.id.hasSuffix("/reject-rule") && $0.confidence == .low }
+                }
+                guard let usual = ttl[addr], let rst = out[i].evidence.int("rstTTL") else {
+                    out[i].causes = out[i].causes.ranked()
+                    continue
+                }
                 let fact = "the RST came with TTL \(rst); \(at.server)'s packets on working connections arrive with \(usual)"
                 if rst == Int(usual) {
                     for j in out[i].causes.indices where out[i].causes[j].id.hasSuffix("/no-listener") {
@@ -365,6 +400,30 @@ public struct Diagnoser: Sendable {
                 out[i].causes = out[i].causes.ranked()
             default:
                 break
+            }
+        }
+    }
+
+    /// DNS causes that need the capture's other questions: another server answered the same client,
+    /// a truncated answer was (or was not) asked again over TCP.
+    func refineDNSCauses(_ out: inout [Finding]) {
+        for i in out.indices where out[i].kind == .dnsUnanswered || out[i].kind == .dnsError || out[i].kind == .dnsSlow {
+            guard let flow = out[i].flow, let client = flow.client?.ip else { continue }
+            if out[i].kind == .dnsUnanswered {
+                let others = dnsAnsweredBy.first { $0.key.description == client }?.value.map(\.description).filter { $0 != flow.server.ip } ?? []
+                for j in out[i].causes.indices where out[i].causes[j].id.hasSuffix("/server-unreachable") || out[i].causes[j].id.hasSuffix("/server-dropped") {
+                    if others.isEmpty {
+                        out[i].causes[j].because.append("the client asked no other DNS server in this capture")
+                    } else {
+                        out[i].causes[j].confidence = .high
+                        out[i].causes[j].because.append("other servers answered this client (\(others.prefix(3).joined(separator: ", "))): the fault is \(flow.server.ip), not the client's network")
+                    }
+                }
+            }
+            if out[i].evidence.bool("truncatedAnswer") == true, let qname = out[i].evidence.string("qname"),
+               dnsOverTCP.contains(where: { $0.client.description == client && $0.server.description == flow.server.ip
+                                               && String(decoding: $0.name, as: UTF8.self) == qname }) {
+                out[i].causes.removeAll { $0.id.hasSuffix("/truncated-no-tcp") }
             }
         }
     }

@@ -145,12 +145,14 @@ public struct HandshakeDetector: Sendable {
         case .handshakeRefused:
             let r = f.reset!
             let n = f.client.syns.count
+            var extra: [String: EvidenceValue] = ["rstTTL": .int(Int64(r.ttl)), "rstValidity": .string(r.validity.rawValue),
+                                                  "resets": .int(Int64(f.server.rstCount)),
+                                                  "rstAfterMs": .double(FlowFacts.ms(r.time - (f.answeredSYNTime ?? first)))]
+            // The client host across address families (an IPv6 refusal beside IPv4 that works).
+            if let m = f.client.mac { extra["clientMAC"] = .string(m.description) }
             return make(.error,
                         "\(s) refused the connection from \(c): the SYN was answered with RST\(r.ack != nil ? "/ACK" : "")\(n > 1 ? " (\(n) attempts, each refused)" : "")",
-                        frames: synFrames + [r.frame], last: r.time,
-                        extra: ["rstTTL": .int(Int64(r.ttl)), "rstValidity": .string(r.validity.rawValue),
-                                "resets": .int(Int64(f.server.rstCount)),
-                                "rstAfterMs": .double(FlowFacts.ms(r.time - (f.answeredSYNTime ?? first)))])
+                        frames: synFrames + [r.frame], last: r.time, extra: extra)
         case .handshakeUnreachable:
             let e = f.icmp!
             let name = FlowFacts.icmpName(v6: e.v6, type: e.type, code: e.code)

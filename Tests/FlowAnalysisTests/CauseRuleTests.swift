@@ -273,3 +273,42 @@ import Testing
         #expect(f.checks.contains { $0.contains("-servername 'a.example;touch x'") }, "\(f.checks)")
     }
 }
+
+/// Causes that need the rest of the capture.
+@Suite("Cause rules across findings") struct CauseContextTests {
+    @Test("an IPv6 refusal while the same host reaches the port over IPv4: an IPv4-only service; near miss: another port")
+    func ipv4Only() throws {
+        for samePort in [true, false] {
+            var s = Scenario()
+            s.sport = 8080; s.handshake(); s.exchange()
+            var v6 = Scenario(v6: true)
+            v6.t = s.t
+            v6.sport = samePort ? 8080 : 9090; v6.cport = 40009
+            v6.c([.syn]); v6.s([.rst, .ack], seq: 0, ack: v6.cisn + 1)
+            s.frames += v6.frames
+            let f = try #require(try s.analyze().only(.handshakeRefused).first)
+            #expect((f.causes.first?.id == "tcp.handshake.refused/ipv4-only") == samePort, "\(f.causes.map(\.id))")
+            if samePort { #expect(f.causes[0].because[0].contains("10.0.0.2:8080")) }
+        }
+    }
+
+    @Test("an unanswered DNS server while another answered the same client: that server, high; none other: medium")
+    func dnsOtherServer() throws {
+        for other in [true, false] {
+            var s = Scenario()
+            s.add(B.udp(s.client, 40053, s.server, 53, payload: NameLinkTests.dns(id: 1, qname: "a.example")))
+            s.wait(1)
+            s.add(B.udp(s.client, 40053, s.server, 53, payload: NameLinkTests.dns(id: 2, qname: "a.example")))
+            if other {
+                s.add(B.udp(s.client, 40054, "10.0.0.53", 53, payload: NameLinkTests.dns(id: 3, qname: "a.example")))
+                s.add(B.udp("10.0.0.53", 53, s.client, 40054, payload: NameLinkTests.dns(id: 3, response: true, qname: "a.example", answers: 1)),
+                      fromClient: false)
+            }
+            s.end(after: 5)
+            let f = try #require(try s.analyze().only(.dnsUnanswered).first)
+            let c = try #require(f.causes.first)
+            #expect(c.confidence == (other ? .high : .medium), "\(c)")
+            #expect(c.because.contains { $0.contains(other ? "10.0.0.53" : "no other DNS server") })
+        }
+    }
+}

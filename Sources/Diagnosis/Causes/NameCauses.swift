@@ -15,7 +15,9 @@ enum NameCauses {
         CauseInfo("dns.unanswered/server-unreachable", "the DNS server is down, unreachable or filtered", raisedBy: "queries retried with no answer", ruledOutBy: "an answer"),
         CauseInfo("dns.unanswered/server-dropped", "the server received the queries and did not answer", raisedBy: "unanswered queries seen at the server host", ruledOutBy: "a capture not on the server"),
         CauseInfo("dns.slow/slow-upstream", "the resolver waited on slow or failing upstream servers", raisedBy: "an answer above dnsSlowSeconds", ruledOutBy: "a fast answer"),
-        CauseInfo("dns.error/truncated-no-tcp", "a truncated answer never retried over TCP", raisedBy: "TC set in the answer", ruledOutBy: "no TC bit"),
+        CauseInfo("dns.error/truncated-no-tcp", "a truncated answer never retried over TCP", raisedBy: "TC set in the answer, no TCP question for the name after it", ruledOutBy: "the same question asked over TCP"),
+        CauseInfo("dns.unanswered/truncated-no-tcp", "a truncated answer never retried over TCP", raisedBy: "TC set in the answer, no TCP question for the name after it", ruledOutBy: "the same question asked over TCP"),
+        CauseInfo("dns.slow/truncated-no-tcp", "a truncated answer never retried over TCP", raisedBy: "TC set in the answer, no TCP question for the name after it", ruledOutBy: "the same question asked over TCP"),
         CauseInfo("arp.unanswered/host-absent", "the host is down or not on this link", raisedBy: "ARP requests with no reply", ruledOutBy: "a reply"),
         CauseInfo("arp.conflict/address-conflict", "two hosts use one address (or a proxy ARP answers)", raisedBy: "two MACs claiming one IP", ruledOutBy: "one MAC"),
     ]
