@@ -16,6 +16,8 @@ public struct FragmentDetector: Sendable {
         var datagrams = 0, completed = 0, incomplete = 0, evicted = 0
         var sizes: [Int] = []
         var overlapSame = 0, overlapDifferent = 0, overlapNotCompared = 0
+        /// Of those with different bytes: fragments that came after their datagram had completed.
+        var lateOverlaps = 0
         var anomalies = FragmentedDatagram.Anomalies()
         var anomalyDatagrams = 0
         var firstTime: Int64 = .max, lastTime: Int64 = .min
@@ -41,6 +43,7 @@ public struct FragmentDetector: Sendable {
     public init() {}
 
     public mutating func add(_ d: FragmentedDatagram) {
+        if d.outcome == .lateFragment { lateFragment(d); return }
         datagrams += 1
         if !d.completed { incomplete += 1 }
         if d.outcome == .evicted {
@@ -81,6 +84,20 @@ public struct FragmentDetector: Sendable {
             s.anomalyDatagrams += 1
             if s.anomalyFrames.count < 10 { s.anomalyFrames.append(d.firstFrame) }
         }
+        flows[k] = s
+    }
+
+    /// A fragment after its datagram completed, overlapping it: only the overlap counts (the
+    /// datagram was counted when it completed).
+    mutating func lateFragment(_ d: FragmentedDatagram) {
+        let k = FlowKey(source: d.key.source, destination: d.key.destination, proto: d.key.proto,
+                        sourcePort: d.sourcePort, destinationPort: d.destinationPort)
+        guard var s = flows[k] else { return }
+        if d.overlap.contains(.differentBytes) { s.overlapDifferent += 1; s.lateOverlaps += 1 }
+        else if d.overlap.contains(.sameBytes) { s.overlapSame += 1 }
+        else if d.overlap.contains(.notCompared) { s.overlapNotCompared += 1 }
+        if s.overlapFrames.count < 10 { s.overlapFrames.append(d.firstFrame) }
+        s.lastTime = max(s.lastTime, d.lastTime)
         flows[k] = s
     }
 
@@ -149,13 +166,17 @@ public struct FragmentDetector: Sendable {
                 var summary = "\(s.overlapSame + s.overlapDifferent + s.overlapNotCompared) fragmented datagram\(s.datagrams == 1 ? "" : "s") from \(from) to \(to) had overlapping fragments"
                 summary += different ? ", \(s.overlapDifferent) with different bytes in the overlap: the receiver's reassembly policy decides which wins (IDS evasion, or a broken sender)"
                     : (s.overlapSame > 0 ? ", with the same bytes (duplicated fragments)" : " (the earlier bytes were no longer held to compare)")
+                if s.lateOverlaps > 0 {
+                    summary += "; \(s.lateOverlaps) of them after the datagram had completed, within the reassembly timeout"
+                }
+                var ev: [String: EvidenceValue] = ["sameBytes": .int(Int64(s.overlapSame)), "differentBytes": .int(Int64(s.overlapDifferent)),
+                                                   "notCompared": .int(Int64(s.overlapNotCompared)), "sender": .string(from),
+                                                   "ipv6": .bool(!k.source.isIPv4)]
+                if s.lateOverlaps > 0 { ev["afterCompletion"] = .int(Int64(s.lateOverlaps)) }
                 out.append(Finding(
                     kind: .fragmentsOverlap, severity: different ? .error : .warning, summary: summary,
                     frames: s.overlapFrames, firstTime: s.firstTime, lastTime: s.lastTime,
-                    evidence: ["sameBytes": .int(Int64(s.overlapSame)), "differentBytes": .int(Int64(s.overlapDifferent)),
-                               "notCompared": .int(Int64(s.overlapNotCompared)), "sender": .string(from),
-                               "ipv6": .bool(!k.source.isIPv4)],
-                    filter: filter, flow: ref))
+                    evidence: ev, filter: filter, flow: ref))
             }
             if s.anomalyDatagrams > 0 {
                 let names = Self.anomalyNames(s.anomalies)

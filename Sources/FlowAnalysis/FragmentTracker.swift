@@ -96,6 +96,9 @@ public struct FragmentedDatagram: Sendable {
         case evicted
         /// Still open when the capture ended (`finish`).
         case captureEnded
+        /// One fragment of a datagram that had already completed, within the timeout, covering
+        /// bytes it had: reported alone for its overlap (a receiver may still be reassembling it).
+        case lateFragment
     }
 
     /// Fragments covering bytes already received (RFC 5722 forbids this for IPv6; Linux drops
@@ -195,6 +198,21 @@ public struct FragmentTracker: Sendable {
     var written: Int64 = 0
     public private(set) var evicted: UInt64 = 0
     public private(set) var peak = 0
+    /// Datagrams completed lately, kept for the timeout so a later fragment that overlaps one
+    /// (different bytes: the evasion trick) is compared with what the datagram held. A ring.
+    var recent: ContiguousArray<Recent> = []
+    var recentIndex: [FragmentKey: Int32] = [:]
+    var recentNext = 0
+    static let recentCapacity = 1024
+
+    struct Recent: Sendable {
+        var key: FragmentKey
+        var lastRecord: Int64
+        var end: Int32
+        var time: Int64
+        var sourcePort: UInt16?
+        var destinationPort: UInt16?
+    }
 
     public init(config: Config = Config()) {
         var c = config
@@ -214,17 +232,21 @@ public struct FragmentTracker: Sendable {
                              evict: (FragmentedDatagram) -> Void) -> Completion? {
         let h = UInt32(truncatingIfNeeded: key.fastHash)
         let s: Int
-        if let x = index.find(h, { slots[$0].key == key }) {
-            s = x
-            unlink(s); linkNewest(s)
-        } else {
-            s = open(key, h, time: time, frame: frame, evict)
-        }
         // Offsets are 13 bits of 8 bytes and lengths 16 bits; clamping keeps the arithmetic small.
         let a = min(max(offset, 0), 0xFFFF)
         let len = min(max(length, 0), 0xFFFF)
         let b = a + len
         let kept = min(data.count, len)
+        if let x = index.find(h, { slots[$0].key == key }) {
+            s = x
+            unlink(s); linkNewest(s)
+        } else {
+            if !recentIndex.isEmpty, let late = lateFragment(key, a, b, kept, data, time: time, frame: frame) {
+                evict(late)
+                return nil
+            }
+            s = open(key, h, time: time, frame: frame, evict)
+        }
 
         var p = slots[s]
         let covered = p.coverage.overlap(Int32(a), Int32(b))
@@ -273,6 +295,8 @@ public struct FragmentTracker: Sendable {
         if !p.coarse && p.end >= 0 && p.headerSeen && p.coverage.covers(0, p.end) {
             let c = Completion(datagram: p.record(.completed), totalLength: Int(p.end),
                                header: p.header, headerCount: Int(p.headerCount))
+            remember(Recent(key: key, lastRecord: p.lastRecord, end: p.end, time: p.lastTime,
+                            sourcePort: c.datagram.sourcePort, destinationPort: c.datagram.destinationPort))
             release(s)
             return c
         }
@@ -299,6 +323,40 @@ public struct FragmentTracker: Sendable {
     /// End of capture: every set still open, least recently touched first.
     public mutating func finish(_ sink: (FragmentedDatagram) -> Void) {
         while oldest >= 0 { sink(finalise(Int(oldest), .captureEnded)) }
+    }
+
+    // MARK: completed datagrams, for late fragments
+
+    mutating func remember(_ r: Recent) {
+        if recent.count < Self.recentCapacity {
+            recent.append(r)
+            recentIndex[r.key] = Int32(recent.count - 1)
+            return
+        }
+        let i = recentNext
+        recentNext = (recentNext + 1) % Self.recentCapacity
+        if recentIndex[recent[i].key] == Int32(i) { recentIndex[recent[i].key] = nil }
+        recent[i] = r
+        recentIndex[r.key] = Int32(i)
+    }
+
+    /// A fragment for a datagram completed within the timeout that covers bytes it had: compared
+    /// with the bytes still held and reported on its own (nil: not such a fragment).
+    func lateFragment(_ key: FragmentKey, _ a: Int, _ b: Int, _ kept: Int, _ data: WireBytes, time: Int64,
+                      frame: UInt64) -> FragmentedDatagram? {
+        guard let i = recentIndex[key] else { return nil }
+        let r = recent[Int(i)]
+        let covered = min(b, Int(r.end)) - a
+        guard r.key == key, time &- r.time <= config.timeout, covered > 0 else { return nil }
+        var arrived = FragmentRanges()
+        arrived.append(Int32(a), Int32(b))
+        var sizes = FragmentSizes()
+        sizes.append(b - a)
+        return FragmentedDatagram(
+            key: key, outcome: .lateFragment, firstFrame: frame, lastFrame: frame, firstTime: time, lastTime: time,
+            fragments: 1, firstSizes: sizes, totalLength: Int(r.end), arrived: arrived, missing: FragmentRanges(),
+            missingFrom: nil, sourcePort: r.sourcePort, destinationPort: r.destinationPort,
+            overlap: compare(from: r.lastRecord, a, kept, data, covered: covered), overlappingFragments: 1, anomalies: [])
     }
 
     // MARK: sets

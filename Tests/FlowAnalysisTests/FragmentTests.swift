@@ -61,6 +61,35 @@ import Testing
         #expect(g.severity == .warning && g.evidence["sameBytes"] == .int(1))
     }
 
+    @Test("a fragment after its datagram completed, within the timeout, with other bytes in the overlap: an overlap error; the same bytes: a warning; after the timeout: a new set")
+    func lateOverlap() throws {
+        func run(fill: UInt8?, wait: Double) throws -> Report {
+            var s = Scenario()
+            let frags = fragments(s, udp(s, size: 2000), cuts: [1000], id: 21)
+            s.add(frags[0]); s.add(frags[1])                                          // complete: delivered
+            s.wait(wait)
+            if let fill {
+                s.add(B.ipv4(src: s.client, dst: s.server, proto: 17, payload: Array(repeating: fill, count: 504), id: 21,
+                             dontFragment: false, moreFragments: true, fragmentOffset: 504))
+            } else {
+                s.add(frags[1])
+            }
+            return try s.analyze()
+        }
+        let late = try run(fill: 0x66, wait: 2)
+        let f = try #require(late.only(.fragmentsOverlap).first, "\(late.kinds())")
+        #expect(f.severity == .error && f.evidence["differentBytes"] == .int(1) && f.evidence["afterCompletion"] == .int(1))
+        #expect(f.summary.contains("after the datagram had completed"))
+        #expect(f.causes.first?.id == "ip.fragments.overlap/overlap" && f.causes.first?.confidence == .high)
+        #expect(late.only(.fragmentsIncomplete).isEmpty, "the late fragment is not a new, incomplete datagram")
+        #expect(try #require(late.only(.ipFragmented).first).evidence["datagrams"] == .int(1))
+        // Near misses: the same bytes again (a duplicate), and a fragment after the timeout.
+        let dup = try run(fill: nil, wait: 2)
+        #expect(dup.only(.fragmentsOverlap).first?.severity == .warning)
+        let old = try run(fill: 0x66, wait: 40)
+        #expect(old.only(.fragmentsOverlap).isEmpty && !old.only(.fragmentsIncomplete).isEmpty)
+    }
+
     @Test("abnormal fragments: a first fragment too short for the TCP header, DF on a fragment") func anomalies() throws {
         var s = Scenario()
         let seg = B.tcpSegment(src: s.client, dst: s.server, sport: 40000, dport: 80, flags: [.syn])

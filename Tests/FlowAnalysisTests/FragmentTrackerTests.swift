@@ -134,15 +134,31 @@ private struct Harness {
         }
     }
 
-    @Test("an ID reused after completion starts a new set")
+    @Test("an ID reused after completion and the reassembly timeout starts a new set")
     func reuseAfterCompletion() {
         var h = Harness()
         let d = datagram()
         _ = h.add(key(), d, 0, 1480, more: true)
         #expect(h.add(key(), d, 1480, 1520, more: false) != nil)
-        _ = h.add(key(), d, 1480, 1520, more: false)
+        _ = h.add(key(), d, 1480, 1520, more: false, time: 31 * second)
         let r = h.finish()
         #expect(r.count == 1 && r.first?.fragments == 1 && r.first?.overlap.isEmpty == true)
+    }
+
+    @Test("a fragment of a datagram completed within the timeout is compared with it, not opened as a new set")
+    func lateFragment() {
+        var h = Harness()
+        let d = datagram()
+        _ = h.add(key(), d, 0, 1480, more: true)
+        #expect(h.add(key(), d, 1480, 1520, more: false, time: second) != nil)
+        _ = h.add(key(), d, 1480, 1520, more: false, time: 2 * second)                    // the same bytes again
+        var other = d
+        for i in 1600..<1700 { other[i] ^= 0xFF }
+        _ = h.add(key(), other, 1480, 1520, more: false, time: 3 * second)              // other bytes
+        #expect(h.finish().isEmpty, "no new set was opened")
+        #expect(h.evictions.map(\.outcome) == [.lateFragment, .lateFragment])
+        #expect(h.evictions.first?.overlap == .sameBytes && h.evictions.last?.overlap == .differentBytes)
+        #expect(h.evictions.last?.sourcePort == 5353 && h.evictions.last?.destinationPort == 53)
     }
 
     // MARK: incomplete

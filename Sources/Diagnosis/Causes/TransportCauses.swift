@@ -97,7 +97,8 @@ enum MTUCauses {
         CauseInfo("mtu.mss-exceeded/offload-or-clamp", "segmentation offload on the capture host, or broken MSS clamping", raisedBy: "segments above the peer's MSS", ruledOutBy: "segments within the MSS"),
         CauseInfo("ip.fragmented/large-datagrams", "datagrams larger than the path", raisedBy: "fragmented datagrams", ruledOutBy: "no fragments"),
         CauseInfo("ip.fragments.incomplete/fragment-lost", "a fragment was lost or filtered", raisedBy: "fragment sets that never completed", ruledOutBy: "complete sets"),
-        CauseInfo("ip.fragments.overlap/overlap", "overlapping fragments (an evasion attempt or a broken stack)", raisedBy: "fragments covering the same bytes", ruledOutBy: "no overlap"),
+        CauseInfo("ip.fragments.overlap/overlap", "overlapping fragments with different bytes (an evasion attempt or a broken stack)", raisedBy: "fragments covering bytes already received with other values, also after the datagram completed within the reassembly timeout", ruledOutBy: "the overlapping bytes equal"),
+        CauseInfo("ip.fragments.overlap/duplicates", "the same fragments twice", raisedBy: "overlapping fragments whose bytes are equal", ruledOutBy: "different bytes in the overlap"),
         CauseInfo("ip.fragments.anomaly/odd-fragments", "unusual fragments (tiny, oversized, DF set)", raisedBy: "fragment anomalies", ruledOutBy: "ordinary fragments"),
     ]
 
@@ -150,7 +151,12 @@ enum MTUCauses {
             return [x.cause("fragment-lost", "a fragment was lost or dropped on the way (firewalls often drop non-first fragments), so the datagram never reassembled", .medium, because: [x.finding.summary],
                             checks: [Check(on: "each firewall on the path", run: "nft list ruleset | grep -n -i frag")])]
         case .fragmentsOverlap:
-            return [x.cause("overlap", "fragments that overlap with different bytes: an evasion attempt against an IDS or a broken sender", (ev.int("differentBytes") ?? 0) > 0 ? .high : .medium, because: [x.finding.summary])]
+            if (ev.int("differentBytes") ?? 0) == 0 {
+                return [x.cause("duplicates", "the same fragments twice: the capture saw them twice (a SPAN port), or the sender or a device on the path resent them", .medium,
+                                because: [x.finding.summary])]
+            }
+            return [x.cause("overlap", "fragments that overlap with different bytes: an evasion attempt against an IDS or firewall, or a broken sender", .high,
+                            because: [x.finding.summary + (x.frames.isEmpty ? "" : " (\(x.frames))")])]
         default:
             return [x.cause("odd-fragments", "a sender or middlebox making unusual fragments", .low, because: [x.finding.summary])]
         }
