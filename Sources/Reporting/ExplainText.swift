@@ -1,4 +1,3 @@
-import Foundation
 import Diagnosis
 
 /// The long form of a finding kind, for `flowdoctor explain`.
@@ -8,20 +7,22 @@ public enum ExplainText {
         out += "layer: \(i.layer.rawValue)    default severity: \(i.defaultSeverity.rawValue)\n\n"
         out += "What it means\n" + wrap(i.meaning) + "\n\n"
         out += "How flowdoctor detects it\n" + wrap(i.detection) + "\n\n"
-        out += "Likely causes\n" + i.causes.map { "  - " + $0 }.joined(separator: "\n") + "\n\n"
-        let rules = CauseCatalog.causes(of: i.kind)
-        if !rules.isEmpty {
-            out += "Cause rules (id: what raises it / what rules it out)\n"
-            for r in rules {
-                out += "  - \(r.id): \(r.title)\n"
-                out += wrap("raised by: " + r.raisedBy, width: 88).replacingOccurrences(of: "\n  ", with: "\n      ").replacingOccurrences(of: "^  ", with: "      ", options: .regularExpression) + "\n"
-                out += wrap("ruled out by: " + r.ruledOutBy, width: 88).replacingOccurrences(of: "\n  ", with: "\n      ").replacingOccurrences(of: "^  ", with: "      ", options: .regularExpression) + "\n"
-            }
-            out += "\n"
+        // The causes a finding of this kind can be given, each read from that finding's evidence.
+        out += "Likely causes (each finding ranks the ones its evidence supports: id, what raises it, what rules it out)\n"
+        for r in CauseCatalog.causes(of: i.kind) {
+            out += "  - \(r.id): \(r.title)\n"
+            out += indent(wrap("raised by: " + r.raisedBy, width: 86)) + "\n"
+            out += indent(wrap("ruled out by: " + r.ruledOutBy, width: 86)) + "\n"
         }
-        out += "What to check next\n" + i.checks.map { "  - " + $0 }.joined(separator: "\n") + "\n"
+        out += "\n"
+        out += "What to check next (in a report each cause carries these filled with the finding's values)\n"
+            + i.checks.map { "  - " + $0 }.joined(separator: "\n") + "\n"
         if !i.related.isEmpty { out += "\nRelated: " + i.related.map(\.rawValue).joined(separator: ", ") + "\n" }
         return out
+    }
+
+    static func indent(_ s: String) -> String {
+        s.split(separator: "\n", omittingEmptySubsequences: false).map { "    " + $0 }.joined(separator: "\n")
     }
 
     static func wrap(_ s: String, width: Int = 92) -> String {

@@ -312,3 +312,18 @@ import Testing
         }
     }
 }
+
+@Suite("Cause catalog") struct CauseCatalogTests {
+    @Test("every kind has cause rules, each id under its kind, once, with what raises it and what rules it out")
+    func everyKind() {
+        var seen = Set<String>()
+        for k in FindingKind.allCases {
+            let rules = CauseCatalog.causes(of: k)
+            #expect(!rules.isEmpty, "\(k.rawValue) has no cause rule")
+            for r in rules {
+                #expect(r.id.hasPrefix(k.rawValue + "/") && seen.insert(r.id).inserted, "\(r.id)")
+                #expect(!r.title.isEmpty && !r.raisedBy.isEmpty && !r.ruledOutBy.isEmpty, "\(r.id)")
+            }
+        }
+    }
+}

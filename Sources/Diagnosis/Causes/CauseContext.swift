@@ -1,0 +1,94 @@
+import FlowAnalysis
+import PacketDecoding
+
+/// Causes that need the rest of the capture, applied once to the (capped) findings when the
+/// diagnosis closes: whether a host answered elsewhere and with which TTL, whether the same client
+/// host works over IPv4, whether another DNS server answered, whether a truncated answer was asked
+/// again over TCP. Never per packet.
+extension Diagnoser {
+    /// Causes that need the rest of the capture: whether the same host answered elsewhere, and
+    /// with which TTL. Runs over the (capped) findings once, never per packet.
+    func refineCauses(_ out: inout [Finding]) {
+        refineDNSCauses(&out)
+        guard out.contains(where: { $0.kind == .handshakeUnanswered || $0.kind == .handshakeRefused }) else { return }
+        var answered: [String: [UInt16]] = [:], ttl: [String: UInt8] = [:]
+        for (k, st) in zip(serviceKeys, serviceStats) where k.proto == .tcp && st.established > 0 {
+            let a = k.address.description
+            if answered[a, default: []].count < 16 { answered[a, default: []].append(k.port) }
+            if st.serverTTL != 0 { ttl[a] = st.serverTTL }
+        }
+        for i in out.indices {
+            guard let flow = out[i].flow else { continue }
+            let addr = flow.server.ip
+            let x = RuleInput(out[i])
+            guard let at = x.places else { continue }
+            switch out[i].kind {
+            case .handshakeUnanswered:
+                let ports = (answered[addr] ?? []).filter { Int($0) != flow.server.port }
+                if !ports.isEmpty {
+                    let list = ports.sorted().prefix(6).map { "\($0)" }.joined(separator: ", ")
+                    out[i].causes.removeAll { $0.id.hasSuffix("/host-down") }
+                    out[i].causes.insert(x.cause("port-filtered", "a filter drops port \(at.port) only: \(at.server) is up and answers on other ports", .high,
+                                                 because: ["\(at.server) completed handshakes on port\(ports.count == 1 ? "" : "s") \(list) in this capture", out[i].causes.first?.because.first ?? out[i].summary],
+                                                 checks: [at.firewall(on: at.onServer), at.listening(), at.traceroute()]), at: 0)
+                }
+            case .handshakeRefused:
+                if flow.server.ip.contains(":"), let port = flow.server.port, let mac = out[i].evidence.string("clientMAC"),
+                   let v4 = ipv4Established.first(where: { $0.mac.description == mac && Int($0.port) == port }) {
+                    // Not on time alone: the same client host (its MAC), the same port, the other family, working.
+                    out[i].causes.insert(x.cause("ipv4-only", "the service on port \(port) answers on IPv4 (\(v4.server)) but not on IPv6: it listens on IPv4 only, or the name's AAAA record points at the wrong host", .high,
+                                                 because: ["the same client host (MAC \(mac)) completed handshakes with \(v4.server):\(port) over IPv4 in this capture", out[i].causes.first?.because.first ?? out[i].summary],
+                                                 checks: [Check(on: "the server", run: "ss -lnt 'sport = :\(port)'"), Check(on: at.onClient, run: "getent ahosts <the service's name>")]), at: 0)
+                    out[i].causes.removeAll { $0.id.hasSuffix("/reject-rule") && $0.confidence == .low }
+                }
+                guard let usual = ttl[addr], let rst = out[i].evidence.int("rstTTL") else {
+                    out[i].causes = out[i].causes.ranked()
+                    continue
+                }
+                let fact = "the RST came with TTL \(rst); \(at.server)'s packets on working connections arrive with \(usual)"
+                if rst == Int(usual) {
+                    for j in out[i].causes.indices where out[i].causes[j].id.hasSuffix("/no-listener") {
+                        out[i].causes[j].confidence = .high; out[i].causes[j].because.append(fact + ": the same host answered")
+                    }
+                    for j in out[i].causes.indices where out[i].causes[j].id.hasSuffix("/reject-rule") {
+                        out[i].causes[j].confidence = .low; out[i].causes[j].text = "\(at.server)'s own firewall rejects port \(at.port) with a TCP reset"
+                        out[i].causes[j].because.append(fact)
+                    }
+                } else {
+                    out[i].causes.removeAll { $0.id.hasSuffix("/no-listener") }
+                    for j in out[i].causes.indices where out[i].causes[j].id.hasSuffix("/reject-rule") {
+                        out[i].causes[j].confidence = .high; out[i].causes[j].because.append(fact + ": another device sent it")
+                        out[i].causes[j].tellApart = nil
+                    }
+                }
+                out[i].causes = out[i].causes.ranked()
+            default:
+                break
+            }
+        }
+    }
+
+    /// DNS causes that need the capture's other questions: another server answered the same client,
+    /// a truncated answer was (or was not) asked again over TCP.
+    func refineDNSCauses(_ out: inout [Finding]) {
+        for i in out.indices where out[i].kind == .dnsUnanswered || out[i].kind == .dnsError || out[i].kind == .dnsSlow {
+            guard let flow = out[i].flow, let client = flow.client?.ip else { continue }
+            if out[i].kind == .dnsUnanswered {
+                let others = dnsAnsweredBy.first { $0.key.description == client }?.value.map(\.description).filter { $0 != flow.server.ip } ?? []
+                for j in out[i].causes.indices where out[i].causes[j].id.hasSuffix("/server-unreachable") || out[i].causes[j].id.hasSuffix("/server-dropped") {
+                    if others.isEmpty {
+                        out[i].causes[j].because.append("the client asked no other DNS server in this capture")
+                    } else {
+                        out[i].causes[j].confidence = .high
+                        out[i].causes[j].because.append("other servers answered this client (\(others.prefix(3).joined(separator: ", "))): the fault is \(flow.server.ip), not the client's network")
+                    }
+                }
+            }
+            if out[i].evidence.bool("truncatedAnswer") == true, let qname = out[i].evidence.string("qname"),
+               dnsOverTCP.contains(where: { $0.client.description == client && $0.server.description == flow.server.ip
+                                               && String(decoding: $0.name, as: UTF8.self) == qname }) {
+                out[i].causes.removeAll { $0.id.hasSuffix("/truncated-no-tcp") }
+            }
+        }
+    }
+}
