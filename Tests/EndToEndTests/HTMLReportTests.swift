@@ -80,6 +80,32 @@ let chromiumPath: String? = ((ProcessInfo.processInfo.environment["PATH"] ?? "")
         #endif
     }
 
+    @Test("a card holds findings of one kind and one first cause: four different TLS alerts are four cards, with the likely cause and its command")
+    func cardsByFirstCause() throws {
+        let r = try OfflineAnalysis.run(paths: ["tls-protocol-version-client", "tls-unknown-ca-client", "tls12-handshake-failure-client",
+                                                "tls13-client-cert-required-client"].map(Self.fixture))
+        let alerts = r.findings.filter { $0.kind == .tlsAlert }
+        #expect(Set(alerts.compactMap { $0.causes.first?.id }).count == 4)
+        let html = HTMLReport.render(r)
+        #expect(Markup.count("<article class=\"group error\"", in: html) >= 4)
+        for a in alerts {
+            let c = try #require(a.causes.first)
+            #expect(html.contains("<strong>Likely:</strong> \(HTMLReport.escape(c.text))"), "\(c.id)")
+        }
+        #expect(html.contains("<strong>Check first:</strong> on the client (10.99.1.2): <code>openssl s_client -connect 10.99.2.2:"))
+        // The same kind with the same first cause shares a card.
+        func cards(_ fs: [Finding]) -> Int {
+            var q = r
+            q.findings = fs
+            return Markup.count("<article class=\"group ", in: HTMLReport.render(q))
+        }
+        var twin = try #require(alerts.first)
+        twin.flow?.client?.port = 50_000
+        #expect(cards([alerts[0], twin]) == 1)
+        twin.causes = [Cause("tls.alert/other-alert", "another cause", .low, because: ["a test"])]
+        #expect(cards([alerts[0], twin]) == 2)
+    }
+
     @Test("a report without flows or findings says so") func emptyStates() throws {
         var r = try OfflineAnalysis.run(paths: [Self.fixture("refused-client")])
         r.flows = []

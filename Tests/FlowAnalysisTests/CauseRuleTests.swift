@@ -327,3 +327,60 @@ import Testing
         }
     }
 }
+
+@Suite("Cause rules, more families") struct MoreCauseRuleTests {
+    @Test("time exceeded for traceroute's low-TTL probes is traceroute; for an ordinary packet a loop")
+    func traceroute() throws {
+        for (ttl, port, cause) in [(UInt8(1), UInt16(33434), "traceroute"), (UInt8(64), UInt16(5000), "routing-loop")] {
+            var s = Scenario()
+            let probe = B.udp(s.client, 40000, s.server, port, payload: Array(repeating: 0, count: 20), ttl: ttl)
+            s.add(probe)
+            s.add(B.ipv4(src: "192.0.2.1", dst: s.client, proto: 1, payload: B.icmpv4(type: 11, code: 0, body: Array(probe.prefix(28)))),
+                  fromClient: false)
+            let f = try #require(try s.analyze().only(.icmpTTLExceeded).first)
+            #expect(f.causes.first?.id == "icmp.ttl-exceeded/\(cause)", "\(f.causes.map(\.id))")
+        }
+    }
+
+    @Test("resets: a client dropping an unused connection is not a failure; a RST after FIN is an abortive close")
+    func resetKinds() throws {
+        var unused = Scenario()
+        unused.handshake()
+        unused.c([.rst, .ack], seq: unused.cisn + 1, ack: unused.sisn + 1)
+        #expect(try unused.analyze().only(.resetAbort).first?.causes.first?.id == "tcp.reset.abort/unused")
+        var close = Scenario()
+        close.handshake(); close.exchange()
+        close.c([.fin, .ack], seq: close.cisn + 1, ack: close.sisn + 1)
+        close.s([.rst, .ack], seq: close.sisn + 1, ack: close.cisn + 2)
+        #expect(try close.analyze().only(.resetAfterClose).first?.causes.first?.id == "tcp.reset.after-close/abortive-close")
+    }
+
+    @Test("TLS aborted: plaintext from the server is not TLS; the client leaving after the server's flight distrusts it")
+    func tlsAbortCauses() throws {
+        var plain = TLSTests.Conversation()
+        plain.client(T.record(version: 0x0301, body: T.clientHello(sni: "shop.example")))
+        plain.server(Array("HTTP/1.1 400 Bad Request\r\n\r\n".utf8))
+        plain.clientFIN()
+        #expect(try plain.s.analyze().only(.tlsAborted).first?.causes.first?.id == "tls.handshake.aborted/not-tls")
+
+        var left = TLSTests.Conversation()
+        left.client(T.record(version: 0x0301, body: T.clientHello(sni: "shop.example")))
+        left.server(T.record(body: T.serverHello(cipher: 0xC02F) + T.certificate(ders: []) + T.handshake(type: 14, body: [])))
+        left.clientFIN()
+        let c = try #require(try left.s.analyze().only(.tlsAborted).first?.causes.first)
+        #expect(c.id == "tls.handshake.aborted/client-abandoned" && c.text.contains("did not trust"))
+    }
+
+    @Test("zero window names the application that stopped reading, on which host")
+    func zeroWindow() throws {
+        var s = Scenario()
+        s.handshake()
+        s.c([.ack, .psh], seq: s.cisn + 1, ack: s.sisn + 1, payload: 1000)
+        for _ in 0..<12 { s.s([.ack], seq: s.sisn + 1, ack: s.cisn + 1001, window: 0); s.wait(0.1) }
+        s.s([.ack], seq: s.sisn + 1, ack: s.cisn + 1001, window: 65000)
+        let f = try #require(try s.analyze().only(.zeroWindow).first)
+        let c = try #require(f.causes.first)
+        #expect(c.id == "tcp.zero-window/slow-reader" && c.text.contains("on the server (10.0.0.2)"))
+        #expect(c.checks.first?.on == "the server (10.0.0.2)" && c.checks.first?.run == "ss -tnp 'sport = :80'")
+    }
+}

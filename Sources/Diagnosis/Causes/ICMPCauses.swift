@@ -41,14 +41,17 @@ enum ICMPCauses {
                 return [x.cause("reassembly-timeout", "fragments of a datagram never all arrived at \(reporter), which gave up reassembling", .high,
                                 because: ["ICMP reassembly time exceeded from \(reporter) (\(x.frames))"])]
             }
-            let ttl = x.flow.map { Int($0.client.ttlMin) } ?? 255
+            // TTLs are followed for TCP; for other probes only traceroute's ports say it.
+            let known = x.flow.map { $0.client.ttlPackets > 0 } ?? false
+            let ttl = known ? Int(x.flow!.client.ttlMin) : nil
             let port = x.places?.serverPort ?? 0
-            if ttl <= 30 && (33434...33534).contains(port) {
-                return [x.cause("traceroute", "traceroute probes: time exceeded is the answer they ask for, not a fault", .high,
-                                because: ["probes sent with TTL \(ttl) to port \(port), traceroute's range (\(x.frames))"])]
+            if (33434...33534).contains(port) && (ttl ?? 0) <= 30 {
+                return [x.cause("traceroute", "traceroute probes: time exceeded is the answer they ask for, not a fault", ttl == nil ? .medium : .high,
+                                because: ["probes to port \(port), traceroute's range\(ttl.map { ", sent with TTL \($0)" } ?? "") (\(x.frames))"])]
             }
+            let ttlText = ttl.map { " for packets that left with TTL \($0)" } ?? ""
             return [x.cause("routing-loop", "a routing loop after \(reporter), or a path longer than the packets' TTL", .medium,
-                            because: ["\(reporter) reported TTL exceeded in transit (\(x.frames)) for packets that left with TTL \(ttl)"],
+                            because: ["\(reporter) reported TTL exceeded in transit (\(x.frames))\(ttlText)"],
                             checks: [Check(on: x.places?.onClient ?? "the sender", run: "traceroute -n \(x.places?.server ?? "")"),
                                      Check(on: "router \(reporter)", run: "ip route get \(x.places?.server ?? "")")])]
         }
