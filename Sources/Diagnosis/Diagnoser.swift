@@ -125,8 +125,11 @@ public struct Diagnoser: Sendable {
         }
         account(f, outcome: outcome, kinds: kinds)
         vantage.add(FlowVantage(f), f)
-        if outcome == .established, f.clientAddress.isIPv4, ipv4Established.count < Self.maxDNSClients, let mac = f.client.mac {
-            ipv4Established.insert(HostPort(mac: mac, server: f.serverAddress, port: f.serverPort))
+        if outcome == .established, f.clientAddress.isIPv4, let mac = f.client.mac {
+            let hp = HostPort(mac: mac, server: f.serverAddress, port: f.serverPort)
+            // Most flows repeat the last one's host and service: no hashing for those.
+            if hp != lastIPv4Established, ipv4Established.count < Self.maxDNSClients { ipv4Established.insert(hp) }
+            lastIPv4Established = hp
         }
         captureQuality.flowEnded(f)
         if flowEntries.count < thresholds.maxReportedFlows {
@@ -145,6 +148,7 @@ public struct Diagnoser: Sendable {
     /// IPv4 connections that worked, by the client's MAC: a refusal over IPv6 from the same host
     /// to the same port is then an IPv4-only service (bounded).
     var ipv4Established: Set<HostPort> = []
+    var lastIPv4Established: HostPort?
     struct HostPort: Hashable { var mac: MACAddress; var server: IPAddress; var port: UInt16 }
 
     struct DNSQuestionKey: Hashable { var client: IPAddress; var server: IPAddress; var name: [UInt8] }

@@ -41,6 +41,12 @@ public struct MTUDetector: Sendable {
     /// resent at least 3 times and never acknowledged at that size, no usable ICMP for it, no
     /// zero window from the receiver, and the connection otherwise working.
     func blackhole(_ f: Flow) -> Blackhole? {
+        // Nearly every flow has nothing to look at: leave before copying either side.
+        let quiet = f.client.mtu.openEpisode == nil && f.server.mtu.openEpisode == nil
+            && f.client.mtu.blackholeRetransmissions == 0 && f.server.mtu.blackholeRetransmissions == 0
+            && f.client.loss.aheadOfData == 0 && f.server.loss.aheadOfData == 0
+            && f.client.loss.space.holeBytes == 0 && f.server.loss.space.holeBytes == 0
+        if quiet { return nil }
         for (role, p, peer) in [(EndpointRole.client, f.client, f.server), (.server, f.server, f.client)] {
             let m = p.mtu
             var b: Blackhole?

@@ -17,6 +17,18 @@ public enum VantagePoint: String, Codable, Sendable, CaseIterable {
     /// On a router, seeing each forwarded packet on the way in and on the way out.
     case router
     case unknown
+
+    /// Its place in `allCases`, without building that array (the tally runs per flow).
+    var index: Int {
+        switch self {
+        case .client: 0
+        case .server: 1
+        case .path: 2
+        case .link: 3
+        case .router: 4
+        case .unknown: 5
+        }
+    }
 }
 
 public struct FlowVantage: Sendable, Equatable {
@@ -86,30 +98,41 @@ public struct CaptureVantage: Codable, Sendable, Equatable {
 }
 
 struct VantageTally: Sendable {
-    var counts = [Int](repeating: 0, count: VantagePoint.allCases.count)
-    /// Hosts seen at the near end, for client / server vantages.
-    var nearHosts: [IPAddress: Int] = [:]
-    static let maxHosts = 1024
+    var counts = InlineArray<6, Int>(repeating: 0)
+    /// Hosts seen at the near end, for client / server vantages: the few most frequent, kept by
+    /// Misra-Gries counting in place (no hashing per flow).
+    var nearHosts = InlineArray<4, IPAddress?>(repeating: nil)
+    var nearCounts = InlineArray<4, Int>(repeating: 0)
 
     mutating func add(_ v: FlowVantage, _ f: Flow) {
         guard v.point != .unknown else { return }
-        counts[VantagePoint.allCases.firstIndex(of: v.point)!] += 1
-        let host: IPAddress? = v.point == .client ? f.clientAddress : (v.point == .server ? f.serverAddress : nil)
-        if let host, nearHosts[host] != nil || nearHosts.count < Self.maxHosts { nearHosts[host, default: 0] += 1 }
+        counts[v.point.index] += 1
+        guard v.point == .client || v.point == .server else { return }
+        let host = v.point == .client ? f.clientAddress : f.serverAddress
+        for i in 0..<4 where nearHosts[i] == host { nearCounts[i] += 1; return }
+        for i in 0..<4 where nearCounts[i] == 0 { nearHosts[i] = host; nearCounts[i] = 1; return }
+        for i in 0..<4 { nearCounts[i] -= 1 }
     }
 
     func summary() -> CaptureVantage {
         var flows: [String: Int] = [:]
-        for (i, p) in VantagePoint.allCases.enumerated() where counts[i] > 0 { flows[p.rawValue] = counts[i] }
-        let total = counts.reduce(0, +)
-        guard total > 0, let best = counts.indices.max(by: { counts[$0] < counts[$1] }) else {
+        var total = 0, best = 0
+        for (i, p) in VantagePoint.allCases.enumerated() where counts[i] > 0 {
+            flows[p.rawValue] = counts[i]
+            total += counts[i]
+            if counts[i] > counts[best] { best = i }
+        }
+        guard total > 0 else {
             return CaptureVantage(point: .unknown, host: nil, because: "no flow with TTLs or a handshake to judge by", flows: flows)
         }
         let point = VantagePoint.allCases[best]
         var host: String?
-        if point == .client || point == .server, let h = nearHosts.max(by: { ($0.value, $1.key.description) < ($1.value, $0.key.description) }),
-           h.value * 2 > counts[best] {
-            host = h.key.description
+        if point == .client || point == .server {
+            // The leading candidate, when it really carries most of those flows (Misra-Gries
+            // counts are lower bounds).
+            var top = -1
+            for i in 0..<4 where nearHosts[i] != nil && (top < 0 || nearCounts[i] > nearCounts[top]) { top = i }
+            if top >= 0, nearCounts[top] * 2 > counts[best] { host = nearHosts[top]!.description }
         }
         let because = "\(counts[best]) of \(total) flows put the capture \(Self.phrase(point))\(host.map { " (\($0))" } ?? "")"
         return CaptureVantage(point: point, host: host, because: because, flows: flows)
