@@ -108,13 +108,13 @@ public struct TCPPeer: Sendable {
     /// Packets seen again at the capture point with the same IP ID and a lower TTL: a routing
     /// loop carrying them past it more than once.
     public var loopedPackets: UInt32 = 0
-    /// Packets seen a second time exactly one hop lower: the capturing router forwarding them
+    /// Packets seen a second time one hop lower: the capturing router forwarding them
     /// (`tcpdump -i any` on a router), not a loop.
     public var forwardedCopies: UInt16 = 0
-    /// The TTL of the current packet's first sighting, to tell its copies' TTLs against.
-    var copyBaseTTL: UInt8 = 0
     var lastTTL: UInt8 = 0
     var lastSegmentTTL: UInt8 = 0
+    /// The TTL of the current packet's first sighting, to tell its copies' TTLs against.
+    var copyBaseTTL: UInt8 = 0
     /// flowdoctor's own, byte-accurate loss analysis of this side's data (LossAnalysis.swift).
     public var loss = LossState()
     /// This side's packet sizes against the path (PathMTU.swift).
