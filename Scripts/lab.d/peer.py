@@ -7,11 +7,13 @@ only when the server can answer. Errors a scenario provokes on purpose are print
 never raised: the exit status only says whether the role itself was misused.
 """
 import argparse
+import fcntl
 import os
 import socket
 import ssl
 import struct
 import sys
+import termios
 import time
 
 TLS_VERSIONS = {
@@ -131,6 +133,22 @@ def tcp_server(a):
             log("upload bytes", len(hdr), n)
             c.sendall(payload(100, b"done "))
             c.close()
+        elif a.mode == "body-timeout":
+            # waits for an upload that never arrives (it dies in a PMTUD black hole): after the
+            # request and a short reply, wait --pause seconds, send a short error (--reply bytes)
+            # and close our side (FIN); then read whatever still comes until --linger runs out
+            req = recv_exact(c, a.request)
+            c.sendall(payload(100, b"ready "))
+            time.sleep(a.pause)
+            c.sendall(payload(a.reply, b"timeout "))
+            c.shutdown(socket.SHUT_WR)
+            log("request bytes", len(req), "sent error and FIN after", a.pause, "s")
+            c.settimeout(a.linger)
+            try:
+                log("upload bytes received", recv_all(c))
+            except socket.timeout:
+                log("upload still incomplete after", a.linger, "s")
+            c.close()
         elif a.mode in ("hello-close", "hello-reset", "hello-silent"):
             hdr = recv_exact(c, 5)
             body = recv_exact(c, struct.unpack("!H", hdr[3:5])[0]) if len(hdr) == 5 else b""
@@ -190,6 +208,37 @@ def tcp_client(a):
             s.sendall(payload(a.size))
             s.shutdown(socket.SHUT_WR)
             log("upload done, reply", len(recv_exact(s, 100)))
+            s.close()
+        elif a.mode == "upload-wait":
+            # upload without closing, then wait up to --timeout s for every byte to be
+            # acknowledged (SIOCOUTQ = 0), reading what the server sends meanwhile; then give up
+            # and close (nothing is left unread, so no RST: the FIN queues behind the unacknowledged data)
+            s = connect_tcp(a)
+            s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            s.sendall(payload(a.request, b"upload "))
+            recv_exact(s, 100)
+            s.sendall(payload(a.size))
+            deadline = time.monotonic() + a.timeout
+            got, eof = 0, False
+            s.setblocking(False)
+            while time.monotonic() < deadline:
+                if not eof:
+                    try:
+                        chunk = s.recv(65536)
+                        if chunk:
+                            got += len(chunk)
+                        else:
+                            eof = True
+                            log("server closed after sending", got, "bytes")
+                    except BlockingIOError:
+                        pass
+                unacked = struct.unpack("i", fcntl.ioctl(s.fileno(), termios.TIOCOUTQ, b"\0" * 4))[0]
+                if unacked == 0:
+                    log("upload acknowledged (unexpected for this scenario)")
+                    break
+                time.sleep(0.05)
+            else:
+                log("gave up after", a.timeout, "s with", unacked, "bytes unacknowledged")
             s.close()
         else:
             raise SystemExit("unknown mode " + a.mode)
