@@ -97,7 +97,9 @@ public struct MTUState: Sendable {
         if episodeRetransmissions > 0, !(episodeSeq < seq), episodeSeq < seq + max(payload, 1) { coveringSize = len }
         if retransmission {
             guard df, len > largestAcked else { return }
-            if episodeRetransmissions == 0 {
+            // A tail-loss probe resends the last segment first; the timeouts that follow resend the
+            // first unacknowledged one: follow that one.
+            if episodeRetransmissions == 0 || (seq < episodeSeq && episodeRetransmissions < Self.blackholeThreshold) {
                 episodeSeq = seq
                 episodeFrame = frame
                 episodeLargestAcked = largestAcked

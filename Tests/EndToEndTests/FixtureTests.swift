@@ -19,10 +19,11 @@ import Testing
         let extra: [String: ExtraValue]?
     }
     enum ExtraValue: Decodable, Sendable {
-        case number(Double), text(String), other
+        case number(Double), text(String), list([String]), other
         init(from d: any Decoder) throws {
             let c = try d.singleValueContainer()
-            if let v = try? c.decode(Double.self) { self = .number(v) } else if let v = try? c.decode(String.self) { self = .text(v) } else { self = .other }
+            if let v = try? c.decode(Double.self) { self = .number(v) } else if let v = try? c.decode(String.self) { self = .text(v) }
+            else if let v = try? c.decode([String].self) { self = .list(v) } else { self = .other }
         }
     }
     struct Case: Sendable, CustomTestStringConvertible {
@@ -76,6 +77,10 @@ import Testing
             let what = "\(e.kind) on port \(e.serverPort.map(String.init) ?? "-")"
             #expect(FindingKind(rawValue: e.kind).map { DetectorCatalog.implemented.contains($0) } == true, "\(e.kind) has no detector")
             #expect(found, "\(what) missing; got \(r.findings.map { "\($0.kind.rawValue):\($0.flow?.server.port ?? -1)" })")
+        }
+        // Kinds the scenario must not raise (a router's own copies are not a loop).
+        if case .list(let kinds)? = c.expected.extra?["notExpected"] {
+            for k in kinds { #expect(!r.findings.contains { $0.kind.rawValue == k }, "\(k) must not be raised") }
         }
         for port in c.expected.cleanPorts {
             let bad = r.findings.filter { $0.flow?.server.port == port && $0.severity >= .warning }
