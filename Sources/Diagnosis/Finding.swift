@@ -118,6 +118,9 @@ public struct Finding: Codable, Sendable, Equatable {
     }
     /// Where the capture sat for this flow (client, server, path, link, router), when known.
     public var vantage: String?
+    /// The evidence, typed, for the families that have it (what the cause rules read); not in the
+    /// JSON, which prints `evidence`, made from it.
+    public var facts: FindingFacts?
     /// A Wireshark display filter that shows the flow or packets concerned.
     public var filter: String
     /// nil for capture-wide findings.
@@ -160,10 +163,10 @@ public struct Finding: Codable, Sendable, Equatable {
     }
 
     public init(kind: FindingKind, severity: Severity, summary: String, frames: [UInt64], firstTime: Int64,
-                lastTime: Int64, evidence: [String: EvidenceValue], causes: [Cause] = [],
+                lastTime: Int64, evidence: [String: EvidenceValue], facts: FindingFacts? = nil, causes: [Cause] = [],
                 filter: String, flow: FlowRef?) {
         self.kind = kind; self.severity = severity; self.summary = summary; self.frames = frames
         self.firstTime = firstTime; self.lastTime = lastTime; self.evidence = evidence
-        self.causes = causes; self.filter = filter; self.flow = flow
+        self.facts = facts; self.causes = causes; self.filter = filter; self.flow = flow
     }
 }

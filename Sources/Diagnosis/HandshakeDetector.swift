@@ -123,15 +123,13 @@ public struct HandshakeDetector: Sendable {
         let c = FlowFacts.client(f), s = FlowFacts.server(f)
         let synFrames = f.client.syns.keptFrames, ackFrames = f.server.syns.keptFrames
         let first = f.client.syns.isEmpty ? f.firstTime : f.client.syns.firstTime
-        var ev: [String: EvidenceValue] = ["synCount": .int(Int64(f.client.syns.count))]
-        let intervals = zip(f.client.syns.keptTimes.dropFirst(), f.client.syns.keptTimes).map { EvidenceValue.double(FlowFacts.ms($0 - $1) / 1000) }
-        if !intervals.isEmpty { ev["retryIntervalsSeconds"] = .array(intervals) }
-        if let mss = f.client.mss { ev["clientMSS"] = .int(Int64(mss)) }
+        let intervals = zip(f.client.syns.keptTimes.dropFirst(), f.client.syns.keptTimes).map { FlowFacts.ms($0 - $1) / 1000 }
 
-        func make(_ sev: Severity, _ summary: String, frames: [UInt64], last: Int64,
-                  extra: [String: EvidenceValue] = [:]) -> Finding {
-            Finding(kind: kind, severity: sev, summary: summary, frames: frames, firstTime: first, lastTime: last,
-                    evidence: ev.merging(extra) { $1 }, filter: FlowFacts.filter(f), flow: FlowFacts.ref(f))
+        func make(_ sev: Severity, _ summary: String, frames: [UInt64], last: Int64, answer: HandshakeEvidence.Answer) -> Finding {
+            let facts = HandshakeEvidence(synCount: f.client.syns.count, retryIntervalsSeconds: intervals, clientMSS: f.client.mss,
+                                          answer: answer)
+            return Finding(kind: kind, severity: sev, summary: summary, frames: frames, firstTime: first, lastTime: last,
+                           evidence: facts.json, facts: .handshake(facts), filter: FlowFacts.filter(f), flow: FlowFacts.ref(f))
         }
 
         switch kind {
@@ -141,18 +139,15 @@ public struct HandshakeDetector: Sendable {
             let backoff = Self.looksLikeBackoff(f.client.syns.keptTimes)
             return make(.error,
                         "\(c) -> \(s): \(n) SYN\(n == 1 ? "" : "s")\(n > 1 ? " over \(FlowFacts.seconds(span))" : ""), no reply of any kind (no SYN-ACK, RST or ICMP)",
-                        frames: synFrames, last: f.client.syns.lastTime, extra: ["exponentialBackoff": .bool(backoff)])
+                        frames: synFrames, last: f.client.syns.lastTime, answer: .unanswered(exponentialBackoff: backoff))
         case .handshakeRefused:
             let r = f.reset!
             let n = f.client.syns.count
-            var extra: [String: EvidenceValue] = ["rstTTL": .int(Int64(r.ttl)), "rstValidity": .string(r.validity.rawValue),
-                                                  "resets": .int(Int64(f.server.rstCount)),
-                                                  "rstAfterMs": .double(FlowFacts.ms(r.time - (f.answeredSYNTime ?? first)))]
-            // The client host across address families (an IPv6 refusal beside IPv4 that works).
-            if let m = f.client.mac { extra["clientMAC"] = .string(m.description) }
+            let refusal = HandshakeEvidence.Refusal(rstTTL: r.ttl, rstValidity: r.validity, clientMAC: f.client.mac,
+                                                    resets: f.server.rstCount, rstAfterMs: FlowFacts.ms(r.time - (f.answeredSYNTime ?? first)))
             return make(.error,
                         "\(s) refused the connection from \(c): the SYN was answered with RST\(r.ack != nil ? "/ACK" : "")\(n > 1 ? " (\(n) attempts, each refused)" : "")",
-                        frames: synFrames + [r.frame], last: r.time, extra: extra)
+                        frames: synFrames + [r.frame], last: r.time, answer: .refused(refusal))
         case .handshakeUnreachable:
             let e = f.icmp!
             let name = FlowFacts.icmpName(v6: e.v6, type: e.type, code: e.code)
@@ -160,9 +155,8 @@ public struct HandshakeDetector: Sendable {
             return make(.error,
                         "\(c) -> \(s): the SYN was answered by ICMP\(e.v6 ? "v6" : "") \(name) from \(e.reporter)\(fromServer ? " (the server itself)" : "")",
                         frames: synFrames + [e.frame], last: e.time,
-                        extra: ["icmpType": .int(Int64(e.type)), "icmpCode": .int(Int64(e.code)), "icmpName": .string(name),
-                                "reportedBy": .string(e.reporter.description), "reportedByServer": .bool(fromServer),
-                                "icmpErrors": .int(Int64(f.icmpCount))])
+                        answer: .unreachable(.init(type: e.type, code: e.code, name: name, reportedBy: e.reporter.description,
+                                                   reportedByServer: fromServer, errors: UInt32(f.icmpCount))))
         case .handshakeIncomplete:
             let clientReset = f.reset.map { $0.sender == .client } ?? false
             let acked = f.handshakeCompleted
@@ -174,8 +168,7 @@ public struct HandshakeDetector: Sendable {
             if let a = f.handshakeAck { frames.append(a.frame) }
             if clientReset, let r = f.reset { frames.append(r.frame) }
             return make(.error, summary, frames: frames.sorted(), last: f.lastTime,
-                        extra: ["synAckCount": .int(Int64(f.server.syns.count)), "clientAcked": .bool(acked),
-                                "clientReset": .bool(clientReset)])
+                        answer: .incomplete(synAckCount: f.server.syns.count, clientAcked: acked, clientReset: clientReset))
         case .handshakeSlow:
             let retries = Self.retries(f)
             let ack = f.handshakeAck!
@@ -184,9 +177,8 @@ public struct HandshakeDetector: Sendable {
             return make(.warning,
                         "\(c) -> \(s): handshake completed only after \(retries) retransmission\(retries == 1 ? "" : "s"), \(FlowFacts.seconds(max(total - rtt, 0))) late",
                         frames: (synFrames + ackFrames + [ack.frame]).sorted(), last: ack.time,
-                        extra: ["synAckCount": .int(Int64(f.server.syns.count)),
-                                "addedDelaySeconds": .double(FlowFacts.ms(max(total - rtt, 0)) / 1000),
-                                "handshakeSeconds": .double(FlowFacts.ms(total) / 1000)])
+                        answer: .slow(synAckCount: f.server.syns.count, addedDelaySeconds: FlowFacts.ms(max(total - rtt, 0)) / 1000,
+                                      handshakeSeconds: FlowFacts.ms(total) / 1000))
         default:
             var what: [String] = []
             if f.synAnsweredByStrayAck { what.append("the SYN was answered by an ACK for another connection (stale state for this 4-tuple on the server or a middlebox)") }
@@ -195,9 +187,8 @@ public struct HandshakeDetector: Sendable {
             if f.server.isnChanged { what.append("the server resent its SYN-ACK with a different ISN") }
             return make(.warning, "\(c) -> \(s): " + what.joined(separator: "; "),
                         frames: (synFrames + ackFrames).sorted(), last: f.lastTime,
-                        extra: ["synAckBadAck": .bool(f.synAckBadAck), "clientISNChanged": .bool(f.client.isnChanged),
-                                "serverISNChanged": .bool(f.server.isnChanged),
-                                "synAnsweredByStrayAck": .bool(f.synAnsweredByStrayAck)])
+                        answer: .invalid(synAckBadAck: f.synAckBadAck, clientISNChanged: f.client.isnChanged,
+                                         serverISNChanged: f.server.isnChanged, synAnsweredByStrayAck: f.synAnsweredByStrayAck))
         }
     }
 

@@ -66,27 +66,10 @@ public struct ResetDetector: Sendable {
         let peer = r.sender == .client ? FlowFacts.server(f) : FlowFacts.client(f)
         let p = r.sender == .client ? f.client : f.server
         let x = forgery(f, r)
-        var ev: [String: EvidenceValue] = [
-            "sender": .string(r.sender.rawValue), "phase": .string(r.phase.rawValue), "validity": .string(r.validity.rawValue),
-            "idleBeforeSeconds": .double(FlowFacts.ms(r.idleBefore) / 1000),
-            "clientBytesBefore": .int(Int64(r.clientBytesBefore)), "serverBytesBefore": .int(Int64(r.serverBytesBefore)),
-            "unackedBytes": .int(r.unackedBytes), "rstTTL": .int(Int64(r.ttl)), "resets": .int(Int64(f.client.rstCount + f.server.rstCount)),
-        ]
-        if p.ttlPackets > 0 { ev["senderTTLRange"] = .array([.int(Int64(p.ttlMin)), .int(Int64(p.ttlMax))]) }
-        if let id = r.ipID { ev["rstIPID"] = .int(Int64(id)) }
-        if let m = r.mac { ev["rstSourceMAC"] = .string(m.description) }
-        if let m = p.mac { ev["senderMAC"] = .string(m.description) }
-        if r.payloadLength > 0 { ev["rstPayloadBytes"] = .int(Int64(r.payloadLength)) }
-        if x.any { ev["forgeryEvidence"] = .array(x.reasons.map { .string($0) }) }
-        if let id = r.ipID, p.ipIDSequentialSteps >= 3, p.ipIDOtherSteps == 0 {
-            ev["senderLastIPID"] = .int(Int64(p.ipIDLast))
-            ev["rstIPIDInSequence"] = .bool(!x.ipIDMismatch && id != 0)
-        }
-
+        let facts = ResetEvidence(f, r, x)
         func make(_ sev: Severity, _ summary: String) -> Finding {
             Finding(kind: kind, severity: sev, summary: summary, frames: [r.frame], firstTime: r.time, lastTime: r.time,
-                    evidence: ev, filter: FlowFacts.filter(f),
-                    flow: FlowFacts.ref(f))
+                    evidence: facts.json, facts: .reset(facts), filter: FlowFacts.filter(f), flow: FlowFacts.ref(f))
         }
 
         switch kind {

@@ -33,7 +33,8 @@ extension Diagnoser {
                                                  checks: [at.firewall(on: at.onServer), at.listening(), at.traceroute()]), at: 0)
                 }
             case .handshakeRefused:
-                if flow.server.ip.contains(":"), let port = flow.server.port, let mac = out[i].evidence.string("clientMAC"),
+                guard case .handshake(let h)? = out[i].facts, case .refused(let refusal) = h.answer else { continue }
+                if flow.server.ip.contains(":"), let port = flow.server.port, let mac = refusal.clientMAC?.description,
                    let v4 = ipv4Established.first(where: { $0.mac.description == mac && Int($0.port) == port }) {
                     // Not on time alone: the same client host (its MAC), the same port, the other family, working.
                     out[i].causes.insert(x.cause("ipv4-only", "the service on port \(port) answers on IPv4 (\(v4.server)) but not on IPv6: it listens on IPv4 only, or the name's AAAA record points at the wrong host", .high,
@@ -41,7 +42,8 @@ extension Diagnoser {
                                                  checks: [Check(on: "the server", run: "ss -lnt 'sport = :\(port)'"), Check(on: at.onClient, run: "getent ahosts <the service's name>")]), at: 0)
                     out[i].causes.removeAll { $0.id.hasSuffix("/reject-rule") && $0.confidence == .low }
                 }
-                guard let usual = ttl[addr], let rst = out[i].evidence.int("rstTTL") else {
+                let rst = Int(refusal.rstTTL)
+                guard let usual = ttl[addr] else {
                     out[i].causes = out[i].causes.ranked()
                     continue
                 }

@@ -78,9 +78,11 @@ enum HandshakeCauses {
         guard let at = x.places else { return [] }
         let at0 = at
         let ev = x.ev, v = x.vantage
+        guard x.kind != .synFlood else { return flood(x, at) }
+        guard case .handshake(let h)? = x.finding.facts else { return [] }
         switch x.kind {
         case .handshakeUnanswered:
-            let n = ev.int("synCount") ?? 1
+            let n = Int(h.synCount)
             let saw = "\(n) SYN\(n == 1 ? "" : "s") (\(x.frames)) and no SYN-ACK, RST or ICMP"
             if v?.atServer == true {
                 return [
@@ -116,7 +118,7 @@ enum HandshakeCauses {
                         because: [saw], checks: [at.routeTo(at.client, from: at.onServer)]),
             ]
         case .handshakeRefused:
-            let ttl = ev.int("rstTTL")
+            let ttl: Int? = { if case .refused(let r) = h.answer { Int(r.rstTTL) } else { nil } }()
             let rstFrame = x.finding.frames.last ?? 0
             let rstText = "the SYN was answered by a RST (frame \(rstFrame))\(ttl.map { " with TTL \($0)" } ?? "")"
             let sameHost = v?.atServer == true
@@ -141,11 +143,11 @@ enum HandshakeCauses {
                         tellApart: "compare the RST's TTL with the TTL of the server's packets on a port that works: equal means the host's own stack, different a device in between"),
             ]
         case .handshakeUnreachable:
-            return ICMPCauses.unreachable(x, type: UInt8(ev.int("icmpType") ?? 0), code: UInt8(ev.int("icmpCode") ?? 0),
-                                          v6: at.v6, reporter: ev.string("reportedBy") ?? "the router", delayMs: x.icmpDelayMs)
+            guard case .unreachable(let e) = h.answer else { return [] }
+            return ICMPCauses.unreachable(x, type: e.type, code: e.code, v6: at.v6, reporter: e.reportedBy, delayMs: x.icmpDelayMs)
         case .handshakeIncomplete:
-            let acked = ev.bool("clientAcked") ?? false, reset = ev.bool("clientReset") ?? false
-            let n = ev.int("synAckCount") ?? 1
+            guard case .incomplete(let synAcks, let acked, let reset) = h.answer else { return [] }
+            let n = Int(synAcks)
             if reset {
                 return [x.cause("client-no-socket", "the client had no socket waiting for this SYN-ACK: the SYN came from a scanner or raw-socket tool, the client's connect() had already given up, or a NAT sent the SYN-ACK to the wrong client", .high,
                                 because: ["\(at.client) answered the SYN-ACK with a RST (\(x.frames))"],
@@ -178,8 +180,9 @@ enum HandshakeCauses {
                             checks: [at.routeTo(at.client, from: at.onServer), at.captureSYN(on: at.onClient)],
                             tellApart: "capture on the client: a SYN-ACK arriving and an ACK leaving puts the loss on the way back to the server")]
         case .handshakeSlow:
-            let synacks = ev.int("synAckCount") ?? 1, syns = ev.int("synCount") ?? 1
-            let delay = ev.double("addedDelaySeconds").map { " and cost \(RuleInput.seconds($0))" } ?? ""
+            guard case .slow(let synAckCount, let added, _) = h.answer else { return [] }
+            let synacks = Int(synAckCount), syns = Int(h.synCount)
+            let delay = " and cost \(RuleInput.seconds(added))"
             var out: [Cause] = []
             if syns > 1 {
                 let saw = "\(syns) SYNs before the SYN-ACK\(delay) (\(x.frames))"
@@ -203,12 +206,17 @@ enum HandshakeCauses {
                             because: [x.finding.summary + " (\(x.frames))"],
                             checks: [Check(on: at.onServer, run: "ss -tan 'sport = :\(at.port)' | grep -w \(at.client)")])]
         default:
-            let halfOpen = ev.int("halfOpen") ?? 0, sources = ev.int("sources") ?? 0
-            return [x.cause("flood", "a SYN flood against \(at.hostPort): half-open attempts from many sources, most with spoofed addresses", .high,
-                            because: ["\(halfOpen) half-open attempts from \(sources) sources"],
-                            checks: [Check(on: at.onServer, run: "nstat -az TcpExtListenOverflows TcpExtSyncookiesSent"),
-                                     Check(on: at.onServer, run: "sysctl net.ipv4.tcp_syncookies")])]
+            return []
         }
+    }
+
+    /// The flood is an aggregate: its evidence is counts over many attempts.
+    static func flood(_ x: RuleInput, _ at: Places) -> [Cause] {
+        let halfOpen = x.ev.int("halfOpen") ?? 0, sources = x.ev.int("sources") ?? 0
+        return [x.cause("flood", "a SYN flood against \(at.hostPort): half-open attempts from many sources, most with spoofed addresses", .high,
+                        because: ["\(halfOpen) half-open attempts from \(sources) sources"],
+                        checks: [Check(on: at.onServer, run: "nstat -az TcpExtListenOverflows TcpExtSyncookiesSent"),
+                                 Check(on: at.onServer, run: "sysctl net.ipv4.tcp_syncookies")])]
     }
 }
 

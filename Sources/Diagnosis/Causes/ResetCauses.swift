@@ -16,30 +16,27 @@ enum ResetCauses {
     ]
 
     static func causes(_ x: RuleInput) -> [Cause] {
-        guard let at = x.places else { return [] }
-        let ev = x.ev
-        let sender = ev.string("sender") ?? "server"
+        guard let at = x.places, case .reset(let e)? = x.finding.facts else { return [] }
+        let sender = e.sender.rawValue
         let host = sender == "client" ? at.onClient : at.onServer
-        let ttl = ev.int("rstTTL").map { " with TTL \($0)" } ?? ""
+        let ttl = " with TTL \(e.rstTTL)"
         let rst = "a RST from the \(sender) (\(x.frames)\(ttl))"
         let logs = Check(on: host, run: "journalctl --since '-1h' --no-pager | grep -i -E 'reset|abort|timeout|error' | tail -50")
         switch x.kind {
         case .resetMiddlebox:
             var why: [String] = []
-            let range = ev["senderTTLRange"].flatMap { v -> String? in
-                if case .array(let a) = v, a.count == 2, case .int(let lo) = a[0], case .int(let hi) = a[1] { return lo == hi ? "\(lo)" : "\(lo)-\(hi)" }
-                return nil }
-            let reasons: [String] = ev["forgeryEvidence"].flatMap { v -> [String]? in
-                if case .array(let a) = v { return a.compactMap { if case .string(let s) = $0 { s } else { nil } } } else { return nil } } ?? []
-            if reasons.contains("ttl"), let range { why.append("its TTL \(ev.int("rstTTL") ?? 0) differs from the \(sender)'s other packets (\(range))") }
-            if reasons.contains("source-mac") { why.append("its source MAC \(ev.string("rstSourceMAC") ?? "?") is not the \(sender)'s \(ev.string("senderMAC") ?? "?")") }
-            if reasons.contains("out-of-window") { why.append("its sequence number is outside the receiver's window") }
-            let hopsAway = ev.int("rstTTL").map { FlowVantage.hops(UInt8(clamping: $0)) }
+            let range = e.senderTTLRange.map { $0.min == $0.max ? "\($0.min)" : "\($0.min)-\($0.max)" }
+            if e.forgery.contains("ttl"), let range { why.append("its TTL \(e.rstTTL) differs from the \(sender)'s other packets (\(range))") }
+            if e.forgery.contains("source-mac") {
+                why.append("its source MAC \(e.rstSourceMAC?.description ?? "?") is not the \(sender)'s \(e.senderMAC?.description ?? "?")")
+            }
+            if e.forgery.contains("out-of-window") { why.append("its sequence number is outside the receiver's window") }
+            let hopsAway: Int? = FlowVantage.hops(e.rstTTL)
             return [x.cause("forged", "a device on the path (a firewall, IPS or DPI box) forged this RST in the \(sender)'s name", .high,
                             because: [rst] + why + (hopsAway.map { ["it started \($0) hop\($0 == 1 ? "" : "s") before the capture point: look at the device that far away"] } ?? []),
                             checks: [at.traceroute(), Check(on: "each firewall or IPS between \(at.client) and \(at.server)", run: "grep -i reset <its log of blocked sessions>")])]
         case .resetAfterIdle:
-            let idle = ev.double("idleBeforeSeconds") ?? 0
+            let idle = e.idleBeforeSeconds
             return [x.cause("state-timeout", "a NAT, firewall or load balancer between the two dropped the connection's state after \(RuleInput.seconds(idle)) idle; the \(sender == "client" ? "server" : "client")'s next packet then drew a RST", .medium,
                             because: ["\(rst) after \(RuleInput.seconds(idle)) with no packet either way"],
                             checks: [Check(on: "the firewall or NAT between them", run: "sysctl net.netfilter.nf_conntrack_tcp_timeout_established"),
@@ -48,12 +45,12 @@ enum ResetCauses {
         case .resetAfterClose:
             return [x.cause("abortive-close", "the \(sender) closed abortively (SO_LINGER 0, or unread data at close): usually harmless", .high, because: [rst + " after its FIN"])]
         default:
-            let cb = ev.int("clientBytesBefore") ?? 0, sb = ev.int("serverBytesBefore") ?? 0
+            let cb = Int(e.clientBytesBefore), sb = Int(e.serverBytesBefore)
             // Linux answers for a socket that no longer exists with IP ID 0, unlike its own packets.
-            if ev.int("rstIPID") == 0, ev.bool("rstIPIDInSequence") == false || ev["senderLastIPID"].map({ $0 != .int(0) }) == true,
+            if e.rstIPID == 0, e.rstIPIDInSequence == false || (e.senderLastIPID ?? 0) != 0,
                cb + sb > 0 {
                 return [x.cause("socket-gone", "the \(sender) no longer had this connection: its kernel answered the peer's next segment with a RST. Its application exited or closed the socket, or an earlier reset (possibly forged by a middlebox) had already torn it down on that side", .medium,
-                                because: [rst + " with IP ID 0, as Linux sends for a socket that is gone, while the \(sender)'s other packets count up from \(ev.int("senderLastIPID") ?? 0)"],
+                                because: [rst + " with IP ID 0, as Linux sends for a socket that is gone, while the \(sender)'s other packets count up from \(e.senderLastIPID ?? 0)"],
                                 checks: [logs, Check(on: host, run: "ss -tnp state all '( sport = :\(sender == "client" ? String(at.clientPort ?? 0) : at.port) )'")],
                                 tellApart: "a capture on the \(sender)'s side shows whether a RST reached it first (a middlebox) or its application closed")]
             }
