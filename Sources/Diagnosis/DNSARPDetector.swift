@@ -27,8 +27,8 @@ public struct NameLinkDetector: Sendable {
         let name = String(decoding: t.nameBytes, as: UTF8.self)   // escaped by each report writer
         let server = FlowFacts.endpoint(t.server, t.serverPort), client = FlowFacts.endpoint(t.client, t.clientPort)
         let q = "\(name) (\(Self.qtype(t.qtype)))"
-        var ev: [String: EvidenceValue] = ["qname": .string(name), "qtype": .string(Self.qtype(t.qtype)),
-                                           "queries": .int(Int64(t.queries)), "transport": .string(t.overTCP ? "tcp" : "udp")]
+        var facts = DNSEvidence(qname: name, qtype: Self.qtype(t.qtype), queries: t.queries, overTCP: t.overTCP, answer: .none,
+                                truncatedAnswer: t.truncatedAnswer)
         let kind = kind(t)!
         let summary: String
         var severity: Severity
@@ -41,20 +41,19 @@ public struct NameLinkDetector: Sendable {
         case .dnsError:
             let r = Self.rcode(t.rcode)
             summary = "\(server) answered \(r) to \(client) for \(q)" + (t.rcode == 3 ? ": the name does not exist" : "")
-            ev["rcode"] = .string(r); ev["rcodeValue"] = .int(Int64(t.rcode))
+            facts.answer = .error(rcode: t.rcode, name: r)
             severity = t.rcode == 3 ? .warning : .error
             frames.append(t.answerFrame)
         default:
             let wait = t.answerTime &- t.firstTime
             summary = "\(server) took \(FlowFacts.seconds(wait)) to answer \(client) for \(q)\(t.queries > 1 ? " (\(t.queries) queries)" : "")"
-            ev["latencyMs"] = .double(FlowFacts.ms(wait))
+            facts.answer = .slow(latencyMs: FlowFacts.ms(wait))
             severity = .warning
             frames.append(t.answerFrame)
         }
-        if t.truncatedAnswer { ev["truncatedAnswer"] = .bool(true) }
         let ip = t.client.isIPv4 ? "ip" : "ipv6"
         return Finding(kind: kind, severity: severity, summary: summary, frames: frames, firstTime: t.firstTime,
-                       lastTime: max(t.lastQueryTime, t.answerTime), evidence: ev, filter: "\(ip).addr==\(t.client) && \(ip).addr==\(t.server) && dns",
+                       lastTime: max(t.lastQueryTime, t.answerTime), evidence: facts.json, facts: .dns(facts), filter: "\(ip).addr==\(t.client) && \(ip).addr==\(t.server) && dns",
                        flow: FlowRef(transport: t.overTCP ? "tcp" : "udp",
                                      client: Endpoint(ip: t.client.description, port: Int(t.clientPort)),
                                      server: Endpoint(ip: t.server.description, port: Int(t.serverPort))))

@@ -86,7 +86,7 @@ extension Diagnoser {
                     }
                 }
             }
-            if out[i].evidence.bool("truncatedAnswer") == true, let qname = out[i].evidence.string("qname"),
+            if case .dns(let d)? = out[i].facts, d.truncatedAnswer, case let qname = d.qname,
                dnsOverTCP.contains(where: { $0.client.description == client && $0.server.description == flow.server.ip
                                                && String(decoding: $0.name, as: UTF8.self) == qname }) {
                 out[i].causes.removeAll { $0.id.hasSuffix("/truncated-no-tcp") }

@@ -37,15 +37,15 @@ enum NameCauses {
                             checks: [Check(on: "a host on the same link", run: "arping -D -c 3 -I <that host's interface on this link> \(addr)")])]
         default: break
         }
-        guard let at = x.places else { return [] }
-        let qname = ev.string("qname") ?? "", qtype = ev.string("qtype") ?? "A"
+        guard let at = x.places, case .dns(let d)? = x.finding.facts else { return [] }
+        let qname = d.qname, qtype = d.qtype
         let q = Shell.quote(qname.isEmpty ? "." : qname)
         let dig = Check(on: at.onClient, run: "dig @\(at.server) \(q) \(qtype)")
         let asked = "\(at.client) asked \(at.server) for \(TextSafe.quote(qname)) \(qtype)"
         var out: [Cause] = []
         switch x.kind {
         case .dnsUnanswered:
-            let n = ev.int("queries") ?? 1
+            let n = d.queries
             let saw = "\(asked) \(n) time\(n == 1 ? "" : "s") (\(x.frames)) and got no answer"
             if x.vantage?.atServer == true {
                 out.append(x.cause("server-dropped", "the queries reached \(at.server) and it did not answer: the DNS service is down, overloaded, or filters this client", .high,
@@ -55,8 +55,8 @@ enum NameCauses {
                                    because: [saw], checks: [dig, Check(on: at.onClient, run: "dig +tcp @\(at.server) \(q) \(qtype)"), at.traceroute()]))
             }
         case .dnsError:
-            let rcode = ev.int("rcodeValue") ?? 0
-            let saw = "\(asked) and got \(ev.string("rcode") ?? "rcode \(rcode)") (\(x.frames))"
+            guard case .error(let rcode, let rname) = d.answer else { return [] }
+            let saw = "\(asked) and got \(rname) (\(x.frames))"
             switch rcode {
             case 3:
                 out.append(x.cause("nxdomain", "\(TextSafe.quote(qname)) does not exist in DNS: a typo, a record not (yet) created, or a search domain appended to a short name", .high,
@@ -76,14 +76,14 @@ enum NameCauses {
             case 4:
                 out.append(x.cause("notimp", "\(at.server) does not implement this kind of request (opcode or query type)", .high, because: [saw], checks: [dig]))
             default:
-                out.append(x.cause("other-rcode", "\(at.server) answered with an error (\(ev.string("rcode") ?? "?"))", .medium, because: [saw], checks: [dig]))
+                out.append(x.cause("other-rcode", "\(at.server) answered with an error (\(rname))", .medium, because: [saw], checks: [dig]))
             }
         default:
-            let ms = ev.double("latencyMs") ?? 0
+            let ms: Double = { if case .slow(let ms) = d.answer { ms } else { 0 } }()
             out.append(x.cause("slow-upstream", "the resolver \(at.server) waited on slow or failing upstream servers (or retried them)", .medium,
                                because: ["\(asked) and waited \(Int(ms)) ms (\(x.frames))"], checks: [dig, Check(on: at.onClient, run: "dig +trace \(q) \(qtype)")]))
         }
-        if ev.bool("truncatedAnswer") == true {
+        if d.truncatedAnswer {
             out.append(x.cause("truncated-no-tcp", "the answer was truncated (TC) and the client did not retry over TCP, or TCP port 53 is blocked", .medium,
                                because: ["the answer had the TC bit set"], checks: [Check(on: at.onClient, run: "dig +tcp @\(at.server) \(q) \(qtype)")]))
         }

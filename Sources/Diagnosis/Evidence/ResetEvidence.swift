@@ -62,10 +62,3 @@ public struct ResetEvidence: Sendable, Equatable {
         return ev
     }
 }
-
-/// A finding's typed evidence, by family, for the families that have one; the report prints
-/// `Finding.evidence`, which is made from it.
-public enum FindingFacts: Sendable, Equatable {
-    case reset(ResetEvidence)
-    case handshake(HandshakeEvidence)
-}
