@@ -103,11 +103,12 @@ public struct NameLinkDetector: Sendable {
     public func icmpFinding(_ k: FindingKind, _ f: Flow) -> Finding {
         let looped = f.client.loopedPackets &+ f.server.loopedPackets
         guard let e = f.icmp else {
+            let loop = ICMPEvidence(message: nil, loopedPackets: Int(looped), ttlMin: min(f.client.ttlMin, f.server.ttlMin))
             let who = f.client.loopedPackets >= f.server.loopedPackets ? FlowFacts.client(f) : FlowFacts.server(f)
             return Finding(kind: k, severity: .error,
                            summary: "\(looped) packets from \(who) passed the capture point again with a lower TTL: a routing loop carries them round until their TTL runs out",
                            frames: [], firstTime: f.firstTime, lastTime: f.lastTime,
-                           evidence: ["loopedPackets": .int(Int64(looped)), "ttlMin": .int(Int64(min(f.client.ttlMin, f.server.ttlMin)))],
+                           evidence: loop.json, facts: .icmp(loop),
                            filter: FlowFacts.filter(f), flow: FlowFacts.ref(f))
         }
         let name = FlowFacts.icmpName(v6: e.v6, type: e.type, code: e.code)
@@ -118,11 +119,11 @@ public struct NameLinkDetector: Sendable {
         if f.icmpCount > 1 { summary += " (\(f.icmpCount) times)" }
         if k == .icmpUnreachable && !e.v6 && e.code == 3 && f.key.proto == .udp { summary += ": nothing listens on that port (the service is down)" }
         if k == .icmpTTLExceeded { summary += ": the packets ran out of hops (a routing loop, or a path longer than their TTL)" }
-        var ev: [String: EvidenceValue] = ["icmpType": .int(Int64(e.type)), "icmpCode": .int(Int64(e.code)), "icmpName": .string(name),
-                                           "reporter": .string(e.reporter.description), "count": .int(Int64(f.icmpCount))]
-        if looped > 0 { ev["loopedPackets"] = .int(Int64(looped)) }
+        let facts = ICMPEvidence(message: .init(type: e.type, code: e.code, name: name, reporter: e.reporter.description,
+                                                count: Int(f.icmpCount)),
+                                 loopedPackets: Int(looped), ttlMin: nil)
         return Finding(kind: k, severity: .error, summary: summary, frames: [e.frame], firstTime: f.firstTime, lastTime: f.lastTime,
-                       evidence: ev,
+                       evidence: facts.json, facts: .icmp(facts),
                        filter: FlowFacts.filter(f), flow: FlowFacts.ref(f))
     }
 }

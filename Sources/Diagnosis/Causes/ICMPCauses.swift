@@ -27,17 +27,17 @@ enum ICMPCauses {
     ]
 
     static func causes(_ x: RuleInput) -> [Cause] {
-        let ev = x.ev
-        let reporter = ev.string("reporter") ?? "the router"
+        guard case .icmp(let e)? = x.finding.facts else { return [] }
+        let reporter = e.message?.reporter ?? "the router"
         if x.kind == .icmpTTLExceeded {
-            if let looped = ev.int("loopedPackets"), looped > 0 {
+            if e.loopedPackets > 0 {
+                let lowest = e.ttlMin.map { " (minimum TTL \($0))" } ?? ""
                 return [x.cause("routing-loop", "a routing loop: packets pass the capture point again and again until their TTL runs out", .high,
-                                because: ["\(looped) packets seen again with a lower TTL each time (minimum TTL \(ev.int("ttlMin") ?? 0))"],
+                                because: ["\(e.loopedPackets) packets seen again, two or more hops lower each time\(lowest)"],
                                 checks: [Check(on: x.places?.onClient ?? "the sender", run: "traceroute -n \(x.places?.server ?? "")"),
                                          Check(on: "each router on the path", run: "ip route get \(x.places?.server ?? "")")])]
             }
-            let code = ev.int("icmpCode") ?? 0
-            if code == 1 {
+            if e.message?.code == 1 {
                 return [x.cause("reassembly-timeout", "fragments of a datagram never all arrived at \(reporter), which gave up reassembling", .high,
                                 because: ["ICMP reassembly time exceeded from \(reporter) (\(x.frames))"])]
             }
@@ -61,7 +61,7 @@ enum ICMPCauses {
             let sent = max(f.client.lastPacketTimeBefore(e.time), f.firstTime)
             delay = FlowFacts.ms(e.time &- sent)
         }
-        return unreachable(x, type: UInt8(ev.int("icmpType") ?? 3), code: UInt8(ev.int("icmpCode") ?? 0), v6: v6, reporter: reporter,
+        return unreachable(x, type: e.message?.type ?? 3, code: e.message?.code ?? 0, v6: v6, reporter: reporter,
                            delayMs: delay)
     }
 

@@ -6,4 +6,5 @@ public enum FindingFacts: Sendable, Equatable {
     case reset(ResetEvidence)
     case handshake(HandshakeEvidence)
     case dns(DNSEvidence)
+    case icmp(ICMPEvidence)
 }
