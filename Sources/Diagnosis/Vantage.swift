@@ -74,15 +74,6 @@ public struct FlowVantage: Sendable, Equatable {
         }
     }
 
-    /// Why, in one sentence.
-    public var because: String {
-        if point == .router { return "each packet was seen twice, the second copy one hop lower: a router capturing on its way in and out" }
-        func h(_ n: Int?) -> String { n.map { "\($0) hop\($0 == 1 ? "" : "s")" } ?? "?" }
-        var out = "the client's packets arrive \(h(clientHops)) from their start, the server's \(serverHops == nil ? "never came" : h(serverHops))"
-        if let split { out += "; the SYN→SYN-ACK wait is \(Int((split * 100).rounded()))% of the handshake's round trip" }
-        return out
-    }
-
     var atClient: Bool { point == .client }
     var atServer: Bool { point == .server }
 }

@@ -221,10 +221,10 @@ enum HandshakeCauses {
 }
 
 extension RuleInput {
-    /// Milliseconds from the last SYN before the ICMP error to the error.
+    /// Milliseconds from the client's last SYN before the ICMP error (or the flow's start) to the error.
     var icmpDelayMs: Double? {
         guard let f = flow, let e = f.icmp else { return nil }
-        let before = f.client.syns.keptTimes.filter { $0 <= e.time }.max() ?? f.client.syns.firstTime
-        return FlowFacts.ms(e.time &- before)
+        let sent = max(f.client.syns.keptTimes.filter { $0 <= e.time }.max() ?? 0, f.firstTime)
+        return FlowFacts.ms(e.time &- sent)
     }
 }

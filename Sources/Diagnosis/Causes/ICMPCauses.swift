@@ -56,13 +56,8 @@ enum ICMPCauses {
                                      Check(on: "router \(reporter)", run: "ip route get \(x.places?.server ?? "")")])]
         }
         let v6 = x.places?.v6 ?? false
-        var delay: Double?
-        if let f = x.flow, let e = f.icmp {
-            let sent = max(f.client.lastPacketTimeBefore(e.time), f.firstTime)
-            delay = FlowFacts.ms(e.time &- sent)
-        }
         return unreachable(x, type: e.message?.type ?? 3, code: e.message?.code ?? 0, v6: v6, reporter: reporter,
-                           delayMs: delay)
+                           delayMs: x.icmpDelayMs)
     }
 
     enum Code { case admin, net, host, port, proto, ttl, other }
@@ -130,12 +125,5 @@ enum ICMPCauses {
         case .other:
             return [x.cause("reject-rule", "\(reporter) refused the traffic (\(name))", .low, because: [msg], checks: [rules, routes])]
         }
-    }
-}
-
-extension TCPPeer {
-    /// The latest of this side's SYN times at or before `t` (the packet an ICMP error answers).
-    func lastPacketTimeBefore(_ t: Int64) -> Int64 {
-        syns.keptTimes.filter { $0 <= t }.max() ?? 0
     }
 }
