@@ -81,12 +81,12 @@ public struct TLSDetector: Sendable {
 
     public func finding(_ k: FindingKind, _ f: Flow) -> Finding {
         let t = f.tls[0]
-        var ev = common(f, t)
         let client = FlowFacts.client(f), server = FlowFacts.server(f)
         let sni = serverName(t).map { " (SNI \(TextSafe.quote($0)))" } ?? ""
         var frames: [UInt64] = [t.clientHelloFrame]
         var severity = k.info.defaultSeverity
         let summary: String
+        let detail: TLSEvidence.Detail
         switch k {
         case .tlsAlert:
             let alerts = fatalAlerts(f, t)
@@ -98,39 +98,30 @@ public struct TLSDetector: Sendable {
                 : "aborted the TLS handshake with \(a.fromClient ? server : client)\(sni) with a fatal \(name) \(stagePhrase(a.stage))"
             summary = "\(who) \(what)"
                 + (f.reset != nil ? "; then \(f.reset!.sender == .client ? client : server) reset the connection" : "")
-            ev["alert"] = .string(a.description.map { TLSNames.alert($0) } ?? "encrypted")
-            if let d = a.description { ev["alertCode"] = .int(Int64(d)) }
-            ev["alertSender"] = .string(a.fromClient ? "client" : "server")
-            ev["stage"] = .string(a.stage.name)
-            ev["encrypted"] = .bool(a.description == nil)
-            ev["confidence"] = .string(a.description == nil ? "medium" : "high")
-            ev["alerts"] = .array(alerts.map { x in
-                .string("\(x.fromClient ? "client" : "server"): \(x.description.map { TLSNames.alert($0) } ?? "encrypted")")
-            })
+            let aboutParameters = a.description == 40 || a.description == 71
+            detail = .alert(first: a, all: alerts, offer: aboutParameters && !t.offer.suites.isEmpty ? t.offer : nil)
             frames.append(a.frame)
             severity = .error
         case .tlsAborted:
-            let (cause, by, detail) = abortCause(f, t)
-            summary = "The TLS handshake between \(client) and \(server)\(sni) never completed: it stopped \(stagePhrase(t.stage)); \(detail)"
-            ev["stage"] = .string(t.stage.name)
-            ev["cause"] = .string(cause)
-            if let by { ev["by"] = .string(by) }
+            let (cause, by, text) = abortCause(f, t)
+            summary = "The TLS handshake between \(client) and \(server)\(sni) never completed: it stopped \(stagePhrase(t.stage)); \(text)"
+            detail = .aborted(stage: t.stage, cause: cause, by: by)
             severity = .error
         case .tlsSlow:
             let w = slow(t)!
             summary = "\(server) took \(FlowFacts.seconds(w)) to answer the ClientHello from \(client)\(sni)"
-            ev["serverHelloDelayMs"] = .double(FlowFacts.ms(w))
+            detail = .slow(serverHelloDelayMs: FlowFacts.ms(w))
             frames.append(t.serverHelloFrame)
         case .tlsVersionDeprecated:
             let v = deprecatedVersion(t)!
             summary = "\(client) and \(server)\(sni) \(t.sawServerHello ? "use" : "offer at best") \(TLSNames.version(v)), deprecated by RFC 8996"
-            ev["version"] = .string(TLSNames.version(v))
+            detail = .deprecated(version: v)
         default:
             let c = certificates(t)!
             let leaf = c[0]
-            certificateEvidence(leaf, chain: c, into: &ev)
             frames.append(t.certificateFrame)
             let at = t.certificateTime / 1_000_000_000
+            var broken: [Int] = []
             switch k {
             case .certificateExpired:
                 summary = "\(server)'s certificate for \(leaf.commonName ?? leaf.subject) expired on \(Self.date(leaf.notAfter)), \(Self.days(at - leaf.notAfter)) before this capture" + handshakeNote(t)
@@ -142,31 +133,18 @@ public struct TLSDetector: Sendable {
             case .certificateSelfSigned:
                 summary = "\(server) presented a self-signed certificate (\(leaf.subject)): clients cannot verify it without pinning it" + handshakeNote(t)
             default:
-                let broken = CertificateChain.brokenLinks(c)
-                summary = "\(server)'s certificate chain is broken: certificate \(broken[0] + 1) (\(c[broken[0]].subject)) was not issued by the next one in the chain; an intermediate is missing or out of order" + handshakeNote(t)
-                ev["brokenAfter"] = .array(broken.map { .int(Int64($0 + 1)) })
+                let links = CertificateChain.brokenLinks(c)
+                summary = "\(server)'s certificate chain is broken: certificate \(links[0] + 1) (\(c[links[0]].subject)) was not issued by the next one in the chain; an intermediate is missing or out of order" + handshakeNote(t)
+                broken = links.map { $0 + 1 }
             }
+            detail = .certificate(.init(leaf: leaf, chainLength: c.count, brokenAfter: broken))
             severity = k == .certificateSelfSigned || k == .certificateChainIncomplete ? .warning : .error
         }
+        let facts = TLSEvidence(f, t, detail)
         return Finding(kind: k, severity: severity, summary: summary, frames: frames.filter { $0 != 0 },
-                       firstTime: t.sawClientHello ? t.clientHelloTime : f.firstTime, lastTime: f.lastTime, evidence: ev,
+                       firstTime: t.sawClientHello ? t.clientHelloTime : f.firstTime, lastTime: f.lastTime,
+                       evidence: facts.json, facts: .tls(facts),
                        filter: FlowFacts.filter(f) + " && tls", flow: FlowFacts.ref(f))
-    }
-
-    func common(_ f: Flow, _ t: TLSSession) -> [String: EvidenceValue] {
-        var ev: [String: EvidenceValue] = [
-            "offeredVersion": .string(TLSNames.version(t.offeredVersion)),
-            "handshakeCompleted": .bool(t.completed),
-        ]
-        if let s = serverName(t) { ev["sni"] = .string(s) }
-        if t.sawServerHello {
-            ev["version"] = .string(TLSNames.version(t.selectedVersion))
-            ev["cipherSuite"] = .string(TLSNames.cipherSuite(t.cipherSuite) ?? String(format4hex: t.cipherSuite))
-        }
-        if !t.alpn.isEmpty { ev["alpn"] = .string(String(decoding: t.alpn, as: UTF8.self)) }
-        if t.helloRetryRequests > 0 { ev["helloRetryRequests"] = .int(Int64(t.helloRetryRequests)) }
-        if t.client.firstMessageSegments > 1 { ev["clientHelloSegments"] = .int(Int64(t.client.firstMessageSegments)) }
-        return ev
     }
 
     func stagePhrase(_ s: TLSSession.Stage) -> String {
@@ -185,34 +163,32 @@ public struct TLSDetector: Sendable {
 
     /// Who ended it and how: a RST, a FIN, a stall, or silence (until a side gave up or the
     /// capture ended).
-    func abortCause(_ f: Flow, _ t: TLSSession) -> (cause: String, by: String?, detail: String) {
+    func abortCause(_ f: Flow, _ t: TLSSession) -> (cause: TLSEvidence.AbortCause, by: EndpointRole?, detail: String) {
         let client = FlowFacts.client(f), server = FlowFacts.server(f)
         if t.server.notTLS {
-            return ("not_tls", "server", "\(server) answered with something that is not TLS (a plaintext service on this port?)")
+            return (.notTLS, .server, "\(server) answered with something that is not TLS (a plaintext service on this port?)")
         }
         let lastServerTLS = t.sawServerHello ? max(t.serverHelloTime, t.server.firstApplicationDataTime) : t.clientHelloTime
         if let r = f.reset {
-            let by = r.sender == .client ? "client" : "server"
             let silence = r.time &- lastServerTLS
             if r.sender == .client && !t.sawServerHello && silence >= 1_000_000_000 {
-                return ("timeout", "client", "the server stayed silent for \(FlowFacts.seconds(silence)) and \(client) gave up with a RST")
+                return (.timeout, .client, "the server stayed silent for \(FlowFacts.seconds(silence)) and \(client) gave up with a RST")
             }
-            return ("rst", by, "\(r.sender == .client ? client : server) reset the connection\(r.validity == .outOfWindow ? " (a RST out of window: possibly forged by a middlebox)" : "")")
+            return (.rst, r.sender, "\(r.sender == .client ? client : server) reset the connection\(r.validity == .outOfWindow ? " (a RST out of window: possibly forged by a middlebox)" : "")")
         }
-        let first = firstFIN(f)
-        if let role = first {
+        if let role = firstFIN(f) {
             let at = role == .client ? f.client.firstFINTime : f.server.firstFINTime
             let silence = at &- lastServerTLS
             if role == .client && !t.sawServerHello && silence >= 1_000_000_000 {
-                return ("timeout", "client", "the server stayed silent for \(FlowFacts.seconds(silence)) and \(client) gave up and closed")
+                return (.timeout, .client, "the server stayed silent for \(FlowFacts.seconds(silence)) and \(client) gave up and closed")
             }
-            return ("fin", role == .client ? "client" : "server", "\(role == .client ? client : server) closed the connection (FIN)")
+            return (.fin, role, "\(role == .client ? client : server) closed the connection (FIN)")
         }
         if f.client.retransmissions > 0 && f.server.packets > 0 && f.client.stallLongest > 0 || f.client.stallMark != 0 && f.client.retransmissions > 0 {
-            return ("tcp_stall", nil, "the client's handshake data was retransmitted and not acknowledged (see tcp.stall and mtu.blackhole)")
+            return (.tcpStall, nil, "the client's handshake data was retransmitted and not acknowledged (see tcp.stall and mtu.blackhole)")
         }
         let waited = f.lastTime &- lastServerTLS
-        return ("timeout", nil, "nothing more came for \(FlowFacts.seconds(waited)), up to the end of the flow")
+        return (.timeout, nil, "nothing more came for \(FlowFacts.seconds(waited)), up to the end of the flow")
     }
 
     func firstFIN(_ f: Flow) -> EndpointRole? {
@@ -222,18 +198,6 @@ public struct TLSDetector: Sendable {
         case (false, true): return .server
         default: return nil
         }
-    }
-
-    func certificateEvidence(_ leaf: CertificateFacts, chain: [CertificateFacts], into ev: inout [String: EvidenceValue]) {
-        ev["subject"] = .string(leaf.subject)
-        ev["issuer"] = .string(leaf.issuer)
-        ev["notBefore"] = .string(Self.date(leaf.notBefore))
-        ev["notAfter"] = .string(Self.date(leaf.notAfter))
-        ev["dnsNames"] = .array(leaf.dnsNames.prefix(20).map { .string($0) })
-        if !leaf.ipAddresses.isEmpty { ev["ipAddresses"] = .array(leaf.ipAddresses.prefix(20).map { .string($0) }) }
-        ev["selfSigned"] = .bool(leaf.selfSigned)
-        ev["chainLength"] = .int(Int64(chain.count))
-        ev["serialNumber"] = .string(leaf.serialNumber)
     }
 
     /// UTC date and time, ISO 8601, from seconds since 1970 (no Foundation here).

@@ -29,7 +29,7 @@ public struct TLSSession: Sendable {
         var firstMessageDone = false
     }
 
-    public struct Alert: Sendable {
+    public struct Alert: Sendable, Equatable {
         public var fromClient: Bool
         public var level: UInt8
         /// The description code; nil when the alert was encrypted.
@@ -45,7 +45,7 @@ public struct TLSSession: Sendable {
     }
 
     /// How far a handshake got.
-    public enum Stage: UInt8, Sendable {
+    public enum Stage: UInt8, Sendable, Equatable {
         case clientHello = 0, serverHello, serverFlight, clientFinished, completed
         public var name: String {
             switch self {
@@ -69,11 +69,15 @@ public struct TLSSession: Sendable {
     public var alpn = ContiguousArray<UInt8>()
     public var cipherSuitesOffered = 0
     public var keyShares = 0
+    /// What the ClientHello offered, until the handshake completes (TLSOffer.swift).
+    public var offer = TLSOffer()
     // ServerHello.
     public var serverHelloFrame: UInt64 = 0
     public var serverHelloTime: Int64 = 0
     public var selectedVersion: UInt16 = 0
     public var cipherSuite: UInt16 = 0
+    /// The ServerHello's key share group (TLS 1.3), 0 without one.
+    public var selectedGroup: UInt16 = 0
     public var helloRetryRequests: UInt8 = 0
     /// The server's Certificate message (TLS ≤ 1.2): each DER, up to `maxCertificateBytes` in all.
     public var certificates: [ContiguousArray<UInt8>] = []
@@ -279,6 +283,7 @@ public struct TLSSession: Sendable {
             offeredVersion = h.highestOfferedVersion
             cipherSuitesOffered = h.cipherSuiteCount
             keyShares = h.keyShareCount
+            offer = TLSOffer(h)
             serverName = []
             if let n = h.serverName { for i in 0..<min(n.count, Self.maxServerName) { serverName.append(n.u8(i)) } }
             alpn = []
@@ -295,6 +300,7 @@ public struct TLSSession: Sendable {
             serverHelloFrame = frame; serverHelloTime = time
             selectedVersion = h.selectedVersion
             cipherSuite = h.cipherSuite
+            selectedGroup = h.keyShareGroup ?? 0
         case (11, false):
             guard !isTLS13 else { return true }
             certificateFrame = frame; certificateTime = time
@@ -328,9 +334,11 @@ public struct TLSSession: Sendable {
                 completedFrame = frame; completedTime = time
                 serverRecordsAtCompletion = s.applicationData
                 clientRecordsAtCompletion = c.applicationData
+                offer = TLSOffer()
             }
         } else if c.changeCipherSpec && s.changeCipherSpec && c.encryptedHandshake > 0 && s.encryptedHandshake > 0 {
             completedFrame = frame; completedTime = time
+            offer = TLSOffer()
         }
     }
 }

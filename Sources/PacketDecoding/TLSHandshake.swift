@@ -449,6 +449,8 @@ public struct TLSCertificateList: Sequence, IteratorProtocol, Sendable {
 public enum TLSNames {
     /// RFC 8701 GREASE value: both bytes equal, low nibble 0xA.
     @inlinable public static func isGREASE(_ v: UInt16) -> Bool { TLSWire.isGREASE(v) }
+    /// Orders versions (TLS 1.3 drafts between 1.2 and 1.3).
+    @inlinable public static func versionRank(_ v: UInt16) -> Int { TLSWire.versionRank(v) }
 
     /// "SSL 3.0", "TLS 1.0" … "TLS 1.3", DTLS versions, TLS 1.3 drafts, "GREASE (0x1a1a)",
     /// else "0x" and four hex digits.
@@ -558,6 +560,31 @@ public enum TLSNames {
         case 0x003C: return "TLS_RSA_WITH_AES_128_CBC_SHA256"
         case 0x003D: return "TLS_RSA_WITH_AES_256_CBC_SHA256"
         case 0x000A: return "TLS_RSA_WITH_3DES_EDE_CBC_SHA"
+        case 0x0004: return "TLS_RSA_WITH_RC4_128_MD5"
+        case 0x0005: return "TLS_RSA_WITH_RC4_128_SHA"
+        // More DHE and ECDHE CBC, still offered by older stacks
+        case 0x0033: return "TLS_DHE_RSA_WITH_AES_128_CBC_SHA"
+        case 0x0039: return "TLS_DHE_RSA_WITH_AES_256_CBC_SHA"
+        case 0x0067: return "TLS_DHE_RSA_WITH_AES_128_CBC_SHA256"
+        case 0x006B: return "TLS_DHE_RSA_WITH_AES_256_CBC_SHA256"
+        case 0x0016: return "TLS_DHE_RSA_WITH_3DES_EDE_CBC_SHA"
+        case 0xC012: return "TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA"
+        // AES-CCM (RFC 6655, RFC 7251)
+        case 0xC09C: return "TLS_RSA_WITH_AES_128_CCM"
+        case 0xC09D: return "TLS_RSA_WITH_AES_256_CCM"
+        case 0xC0AC: return "TLS_ECDHE_ECDSA_WITH_AES_128_CCM"
+        case 0xC0AD: return "TLS_ECDHE_ECDSA_WITH_AES_256_CCM"
+        case 0xC0AE: return "TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8"
+        case 0xC0AF: return "TLS_ECDHE_ECDSA_WITH_AES_256_CCM_8"
+        // NULL ciphers: authentication without encryption
+        case 0x0001: return "TLS_RSA_WITH_NULL_MD5"
+        case 0x0002: return "TLS_RSA_WITH_NULL_SHA"
+        case 0x003B: return "TLS_RSA_WITH_NULL_SHA256"
+        case 0xC001: return "TLS_ECDH_ECDSA_WITH_NULL_SHA"
+        case 0xC006: return "TLS_ECDHE_ECDSA_WITH_NULL_SHA"
+        case 0xC00B: return "TLS_ECDH_RSA_WITH_NULL_SHA"
+        case 0xC010: return "TLS_ECDHE_RSA_WITH_NULL_SHA"
+        case 0xC015: return "TLS_ECDH_anon_WITH_NULL_SHA"
         // Signalling values (RFC 5746, RFC 7507)
         case 0x00FF: return "TLS_EMPTY_RENEGOTIATION_INFO_SCSV"
         case 0x5600: return "TLS_FALLBACK_SCSV"

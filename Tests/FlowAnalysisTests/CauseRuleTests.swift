@@ -74,6 +74,55 @@ import Testing
         }
     }
 
+    struct OfferCase: Sendable, CustomTestStringConvertible {
+        var suites: [UInt16]
+        var groups: [UInt16]?
+        var sni: String?
+        var id: String
+        var says: String
+        var confidence: Confidence
+        var testDescription: String { "\(suites.map { String($0, radix: 16) }) \(groups.map { $0.map { String($0, radix: 16) } } ?? []) → \(id): \(says)" }
+    }
+
+    static let offerCases: [OfferCase] = [
+        .init(suites: [0x0035, 0x00FF], groups: nil, sni: "shop.example", id: "no-shared-parameters", says: "only RSA key exchange", confidence: .high),
+        .init(suites: [0x0001, 0x0002, 0xC010], groups: nil, sni: "shop.example", id: "no-shared-parameters", says: "NULL, RC4, 3DES", confidence: .high),
+        .init(suites: [0x1301, 0xC02F], groups: [0x11EC], sni: "shop.example", id: "no-shared-parameters", says: "post-quantum", confidence: .high),
+        .init(suites: [0xC02F], groups: [0x0009, 0x000A], sni: "shop.example", id: "no-shared-parameters", says: "legacy or unusual key-exchange groups", confidence: .high),
+        .init(suites: [0xC027, 0xC013], groups: [0x001D], sni: "shop.example", id: "no-shared-parameters", says: "only CBC suites", confidence: .medium),
+        // Near misses: a current offer is no fault of the client's; without SNI, SNI is the suspect.
+        .init(suites: [0x1301, 0xC02F], groups: [0x001D, 0x0017], sni: "shop.example", id: "no-shared-parameters", says: "accepts none of what the client offered", confidence: .medium),
+        .init(suites: [0x1301, 0xC02F], groups: [0x001D, 0x0017], sni: nil, id: "sni-missing", says: "no server name (SNI)", confidence: .medium),
+    ]
+
+    @Test("handshake_failure before a ServerHello is read against the client's offer: suites, groups, SNI", arguments: offerCases)
+    func offer(_ o: OfferCase) throws {
+        var v = TLSTests.Conversation()
+        v.client(T.record(version: 0x0301, body: T.clientHello(sni: o.sni, cipherSuites: o.suites, groups: o.groups)))
+        v.server(T.record(type: .alert, body: T.alert(description: 40)))
+        let r = try v.s.analyze()
+        let f = try #require(r.only(.tlsAlert).first)
+        let c = try #require(f.causes.first)
+        #expect(c.id == "tls.alert/\(o.id)" && c.text.contains(o.says) && c.confidence == o.confidence, "\(c.id) \(c.confidence): \(c.text)")
+        #expect(c.because.contains { $0.hasPrefix("the ClientHello (frame") && $0.contains("offered") }, "\(c.because)")
+        guard case .array(let suites)? = f.evidence["offeredCipherSuites"] else { Issue.record("no offeredCipherSuites"); return }
+        #expect(suites.count == o.suites.count)
+    }
+
+    @Test("a client refusing the server's choice: a suite it never offered is a bug or a rewrite; one it offered is its policy")
+    func clientRefusedChoice() throws {
+        for (chosen, offered) in [(UInt16(0xC030), false), (0xC02F, true)] {
+            var v = TLSTests.Conversation()
+            v.client(T.record(version: 0x0301, body: T.clientHello(sni: "shop.example", cipherSuites: [0x1301, 0xC02F])))
+            v.server(T.record(body: T.serverHello(cipher: chosen)))
+            v.client(T.record(type: .alert, body: T.alert(description: 40)))
+            let c = try first(try v.s.analyze(), .tlsAlert)
+            #expect(c.id == "tls.alert/client-refused-parameters")
+            #expect(c.text.contains("never offered") == !offered, "\(c.text)")
+            #expect(c.confidence == (offered ? .medium : .high))
+        }
+    }
+
     @Test("a silent server after the ClientHello is not a certificate problem; a reset after it is a rejection")
     func abortedStages() throws {
         var silent = TLSTests.Conversation()

@@ -15,6 +15,7 @@ enum TLSCauses {
         c("server-cert-revoked", "the server's certificate is revoked", "certificate_revoked (44) from the client", "the server sent it"),
         c("client-cert-rejected", "the server rejected the client's certificate", "a certificate alert (42-48) from the server", "the client sent it"),
         c("client-cert-missing", "the server requires a client certificate and got none", "certificate_required (116) from the server, or an encrypted alert from a TLS 1.3 server right after the client's Finished", "a completed exchange of application data"),
+        c("sni-missing", "the server needs SNI to choose a site and the ClientHello had none", "handshake_failure from the server before a ServerHello, no SNI in a ClientHello with current suites and groups", "an SNI in the ClientHello, or an offer of only legacy suites or groups"),
         c("sni-unknown", "the server has no site for the name asked for", "unrecognized_name (112) from the server", "the client sent it"),
         c("alpn-mismatch", "no application protocol in common", "no_application_protocol (120) from the server", "no ALPN offered"),
         c("stack-or-middlebox", "a TLS implementation bug, or a middlebox altering the handshake", "decode_error (50), illegal_parameter (47), unexpected_message (10), record_overflow (22), bad_record_mac (20), decrypt_error (51), missing/unsupported_extension (109/110)", "any other alert"),
@@ -49,7 +50,7 @@ enum TLSCauses {
     }
 
     static func causes(_ x: RuleInput) -> [Cause] {
-        guard let f = x.flow, let t = f.tls.first, let at = x.places else { return [] }
+        guard let f = x.flow, let t = f.tls.first, let at = x.places, case .tls(let e)? = x.finding.facts else { return [] }
         let sni = t.serverName.isEmpty ? nil : String(decoding: t.serverName, as: UTF8.self)
         let probe = at.tlsProbe(sni: sni)
         switch x.kind {
@@ -58,31 +59,40 @@ enum TLSCauses {
             guard let alert = d.fatalAlerts(f, t).first else { return [] }
             return alertCauses(x, f, t, alert, sni: sni, probe: probe)
         case .tlsAborted:
-            return abortCauses(x, f, t, probe: probe)
+            guard case .aborted(_, let cause, let by) = e.detail else { return [] }
+            return abortCauses(x, f, t, cause: cause, by: by, probe: probe)
         case .tlsSlow:
-            let wait = x.ev.double("serverHelloDelayMs") ?? 0
+            guard case .slow(let wait) = e.detail else { return [] }
             let rtt = f.handshakeRTT.map(FlowFacts.ms)
             return [x.cause("server-slow", "the server (or a TLS-terminating proxy) was slow to build its answer: overloaded, waiting on a key store/HSM, or on OCSP", .medium,
                             because: ["ServerHello \(Int(wait)) ms after the ClientHello (frames \(t.clientHelloFrame), \(t.serverHelloFrame))"
                                       + (rtt.map { " while the TCP round trip was \($0) ms" } ?? "")],
                             checks: [Check(on: at.onClient, run: "curl -sS -o /dev/null -w '%{time_connect} %{time_appconnect}\\n' --resolve \(Shell.quote("\(sni ?? at.server):\(at.port):\(at.server)")) https://\(Shell.quote(sni ?? at.server)):\(at.port)/")])]
         case .tlsVersionDeprecated:
-            let v = x.ev.string("version") ?? "an old version"
+            guard case .deprecated(let code) = e.detail else { return [] }
+            let v = TLSNames.version(code)
             return [x.cause("old-stack", "an old TLS stack or a configuration that still allows \(v) on \(t.sawServerHello ? "both sides" : "the client")", .high,
                             because: ["\(t.sawServerHello ? "negotiated" : "offered at best") \(v) (frame \(t.sawServerHello ? t.serverHelloFrame : t.clientHelloFrame))"],
                             checks: [at.tlsProbe(sni: sni, extra: " -tls1_2")])]
+        default:
+            guard case .certificate(let c) = e.detail else { return [] }
+            return certificateCauses(x, t, c, sni: sni, probe: probe)
+        }
+    }
+
+    static func certificateCauses(_ x: RuleInput, _ t: TLSSession, _ c: TLSEvidence.CertificateEvidence, sni: String?, probe: Check) -> [Cause] {
+        let at = x.places!
+        switch x.kind {
         case .certificateExpired:
             return [x.cause("not-renewed", "the certificate was not renewed (a failed ACME/renewal job, or a renewed file not yet loaded by the server)", .high,
-                            because: ["notAfter \(x.ev.string("notAfter") ?? "?") is before this capture (frame \(t.certificateFrame))"],
+                            because: ["notAfter \(TLSDetector.date(c.leaf.notAfter)) is before this capture (frame \(t.certificateFrame))"],
                             checks: [Check(on: at.onClient, run: probe.run.replacingLast("</dev/null", "</dev/null 2>/dev/null | openssl x509 -noout -dates -subject"))])]
         case .certificateNotYetValid:
             return [x.cause("clock-or-early", "a clock wrong on one side, or a certificate put in service before its start date", .high,
-                            because: ["notBefore \(x.ev.string("notBefore") ?? "?") is after this capture (frame \(t.certificateFrame))"],
+                            because: ["notBefore \(TLSDetector.date(c.leaf.notBefore)) is after this capture (frame \(t.certificateFrame))"],
                             checks: [Check(on: at.onClient, run: "timedatectl status"), Check(on: at.onServer, run: "timedatectl status")])]
         case .certificateNameMismatch:
-            let names = (x.ev["dnsNames"]).flatMap { v -> String? in
-                if case .array(let a) = v { return a.compactMap { if case .string(let s) = $0 { s } else { nil } }.prefix(4).joined(separator: ", ") }
-                return nil } ?? "?"
+            let names = (c.leaf.dnsNames.isEmpty ? [c.leaf.commonName ?? "?"] : c.leaf.dnsNames).prefix(4).joined(separator: ", ")
             let because = "the certificate (frame \(t.certificateFrame)) names \(names); the client asked for \(TextSafe.quote(sni ?? "?"))"
             return [
                 x.cause("wrong-certificate", "\(at.server) serves a default or wrong certificate for this name (the virtual host or SNI mapping is missing)", .medium,
@@ -93,10 +103,10 @@ enum TLSCauses {
             ]
         case .certificateSelfSigned:
             return [x.cause("self-signed", "the server uses a self-signed certificate (a default or test certificate left in place)", .high,
-                            because: ["issuer equals subject (\(x.ev.string("subject") ?? "?")) in frame \(t.certificateFrame)"], checks: [probe])]
+                            because: ["issuer equals subject (\(c.leaf.subject)) in frame \(t.certificateFrame)"], checks: [probe])]
         default:
             return [x.cause("missing-intermediate", "the server does not send its intermediate certificate (or sends the chain out of order)", .high,
-                            because: ["certificate \((x.ev["brokenAfter"]).flatMap { v -> Int? in if case .array(let a) = v, case .int(let i)? = a.first { Int(i) } else { nil } } ?? 1) of \(x.ev.int("chainLength") ?? 1) in frame \(t.certificateFrame) was not issued by the next one"],
+                            because: ["certificate \(c.brokenAfter.first ?? 1) of \(c.chainLength) in frame \(t.certificateFrame) was not issued by the next one"],
                             checks: [Check(on: at.onClient, run: probe.run.replacingLast("</dev/null", "-showcerts </dev/null"))])]
         }
     }
@@ -131,12 +141,9 @@ enum TLSCauses {
             }
         case 40, 71:
             if !alert.fromClient && !t.sawServerHello {
-                out.append(x.cause("no-shared-parameters", "no cipher suite, key-exchange group or signature algorithm in common: the server's allowed list excludes all \(t.cipherSuitesOffered) suites the client offered", .high,
-                                   because: [saw, "the ClientHello (frame \(t.clientHelloFrame)) offered \(t.cipherSuitesOffered) cipher suites and \(t.keyShares) key share\(t.keyShares == 1 ? "" : "s"); \(versions)"],
-                                   checks: [at.tlsProbe(sni: sni, extra: " -cipher ALL"), Check(on: at.onServer, run: "openssl ciphers -v '<the server's configured cipher string>'")]))
+                out.append(noSharedParameters(x, t, d, saw: saw, versions: versions, sni: sni))
             } else if alert.fromClient {
-                out.append(x.cause("client-refused-parameters", "the client refused the server's choice (\(t.sawServerHello ? TLSNames.cipherSuite(t.cipherSuite) ?? "suite \(t.cipherSuite)" : "?")) or its key exchange", .medium,
-                                   because: [saw, versions], checks: [probe]))
+                out.append(clientRefused(x, t, saw: saw, versions: versions, probe: probe))
             } else {
                 out.append(x.cause("client-cert-rejected", "the server refused the handshake after its ServerHello: the client's certificate or its signature did not satisfy it", .medium,
                                    because: [saw], checks: [Check(on: at.onServer, run: "journalctl -n 100 --no-pager | grep -i -E 'ssl|tls'")]))
@@ -195,6 +202,77 @@ enum TLSCauses {
         return out
     }
 
+    /// handshake_failure / insufficient_security from the server before any ServerHello: what the
+    /// client offered says which side's list is the odd one.
+    static func noSharedParameters(_ x: RuleInput, _ t: TLSSession, _ d: UInt8, saw: String, versions: String, sni: String?) -> Cause {
+        let at = x.places!
+        let o = t.offer
+        let traits = o.suites.compactMap(TLSNames.suiteTraits)
+        let unnamed = o.suites.filter { TLSNames.suiteTraits($0) == nil && $0 != 0x00FF && $0 != 0x5600 }.count
+        let offered = "the ClientHello (frame \(t.clientHelloFrame)) offered " + (o.suites.isEmpty
+            ? "\(t.cipherSuitesOffered) cipher suites" : Self.list(o.suites.filter { $0 != 0x00FF && $0 != 0x5600 }.map { TLSNames.cipherSuite($0) ?? String(format4hex: $0) }))
+        var because = [saw, offered]
+        if !o.groups.isEmpty { because.append("groups " + Self.list(o.groups.map { TLSNames.group($0) ?? String(format4hex: $0) })) }
+        because.append(versions)
+        let scan = Check(on: at.onClient, run: "nmap --script ssl-enum-ciphers -p \(at.port) \(at.server)")
+        let weak = d == 71 ? "stronger than anything" : "none of what"
+        func cause(_ text: String, _ c: Confidence, tellApart: String? = nil) -> Cause {
+            x.cause("no-shared-parameters", text, c, because: because, checks: [scan, at.tlsProbe(sni: sni)], tellApart: tellApart)
+        }
+        if !traits.isEmpty, unnamed == 0, traits.allSatisfy(\.broken) {
+            return cause("the client offers only suites no current server accepts (NULL, RC4, 3DES or export ciphers): a broken or test TLS configuration on the client", .high)
+        }
+        if !traits.isEmpty, unnamed == 0, traits.allSatisfy({ $0.exchange == .rsa || $0.exchange == .other }) {
+            return cause("the client offers only RSA key exchange (no forward secrecy), and the server allows only ECDHE, DHE or TLS 1.3 suites", .high)
+        }
+        if !o.groups.isEmpty, o.groups.allSatisfy(TLSNames.isPostQuantum) {
+            return cause("the client offers only post-quantum key exchange groups, which this server does not support", .high)
+        }
+        if !o.groups.isEmpty, !o.groups.contains(where: TLSNames.isCurrent), traits.allSatisfy({ $0.exchange == .ecdhe || $0.exchange == .tls13 }) {
+            return cause("the client offers only legacy or unusual key-exchange groups; the server supports the current ones (P-256, X25519 and the like) only", .high)
+        }
+        if !traits.isEmpty, unnamed == 0, traits.allSatisfy({ !$0.aead }) {
+            return cause("the client offers only CBC suites; the server allows AEAD suites (AES-GCM, ChaCha20) only", .medium,
+                         tellApart: "the first check lists what the server accepts: compare it with the suites above")
+        }
+        if sni == nil {
+            return x.cause("sni-missing", "the ClientHello carries no server name (SNI): a server hosting several sites (a CDN or shared front end) cannot pick a certificate without it and refuses the handshake", .medium,
+                           because: because + ["no server_name extension in the ClientHello (frame \(t.clientHelloFrame)), while its suites and groups are current ones"],
+                           checks: [Check(on: at.onClient, run: "openssl s_client -connect \(at.hostPort) -servername <the site's name> </dev/null"), scan],
+                           tellApart: "the first check with the site's name: if it succeeds, SNI was the missing piece")
+        }
+        return cause("the server's configuration accepts \(weak) the client offered (\(t.cipherSuitesOffered) suites): one of the two has a narrowed cipher, group or signature list", .medium,
+                     tellApart: "the first check lists what the server accepts: compare it with the suites above")
+    }
+
+    /// handshake_failure / insufficient_security from the client after the ServerHello.
+    static func clientRefused(_ x: RuleInput, _ t: TLSSession, saw: String, versions: String, probe: Check) -> Cause {
+        let at = x.places!
+        let suite = TLSNames.cipherSuite(t.cipherSuite) ?? String(format4hex: t.cipherSuite)
+        if t.sawServerHello, !t.offer.suites.isEmpty, !t.offer.suites.contains(t.cipherSuite) {
+            return x.cause("client-refused-parameters", "the server chose \(suite), which the client never offered: a server bug, or a middlebox rewriting the hello", .high,
+                           because: [saw, "the ServerHello (frame \(t.serverHelloFrame)) chose \(suite), not among the client's \(t.offer.suites.count) suites (frame \(t.clientHelloFrame))"],
+                           checks: [probe])
+        }
+        if t.selectedGroup != 0, !t.offer.groups.isEmpty, !t.offer.groups.contains(t.selectedGroup) {
+            let g = TLSNames.group(t.selectedGroup) ?? String(format4hex: t.selectedGroup)
+            return x.cause("client-refused-parameters", "the server chose key-exchange group \(g), which the client never offered: a server bug, or a middlebox rewriting the hello", .high,
+                           because: [saw, "the ServerHello (frame \(t.serverHelloFrame)) chose \(g), not among the groups in the ClientHello (frame \(t.clientHelloFrame))"],
+                           checks: [probe])
+        }
+        return x.cause("client-refused-parameters", "the client refused the server's choice (\(t.sawServerHello ? suite : "?")) or its key exchange or certificate key: the client's policy is stricter than the server's", .medium,
+                       because: [saw, versions], checks: [probe, Check(on: at.onClient, run: "nmap --script ssl-enum-ciphers -p \(at.port) \(at.server)")])
+    }
+
+    /// "a, b and c", at most six, then how many more.
+    static func list(_ xs: [String]) -> String {
+        let shown = Array(xs.prefix(6))
+        let more = xs.count - shown.count
+        guard shown.count > 1 else { return shown.first ?? "nothing" }
+        if more > 0 { return shown.joined(separator: ", ") + " and \(more) more" }
+        return shown.dropLast().joined(separator: ", ") + " and " + shown.last!
+    }
+
     /// An alert whose description we cannot read: its position and size say what it likely is.
     static func encryptedAlert(_ x: RuleInput, _ f: Flow, _ t: TLSSession, _ alert: TLSSession.Alert, probe: Check) -> [Cause] {
         let at = x.places!
@@ -239,22 +317,23 @@ enum TLSCauses {
         return out
     }
 
-    static func abortCauses(_ x: RuleInput, _ f: Flow, _ t: TLSSession, probe: Check) -> [Cause] {
+    static func abortCauses(_ x: RuleInput, _ f: Flow, _ t: TLSSession, cause: TLSEvidence.AbortCause, by role: EndpointRole?,
+                            probe: Check) -> [Cause] {
         let at = x.places!
-        let cause = x.ev.string("cause") ?? "timeout", by = x.ev.string("by")
+        let by = role?.rawValue
         let detail = x.finding.summary
         let hello = "ClientHello at frame \(t.clientHelloFrame)"
         switch (cause, t.stage) {
-        case ("not_tls", _):
+        case (.notTLS, _):
             return [x.cause("not-tls", "the service on \(at.hostPort) does not speak TLS (a plaintext service, or the wrong port)", .high,
                             because: ["the server answered the \(hello) with bytes that are not a TLS record"],
                             checks: [Check(on: at.onClient, run: "nc -w 3 \(at.server) \(at.port) </dev/null | head -c 200 | od -c | head")])]
-        case ("tcp_stall", _):
+        case (.tcpStall, _):
             return [x.cause("tcp-stall", "the handshake's packets stopped getting through: loss, or a path MTU black hole for the large ClientHello or certificate flight", .medium,
                             because: [detail], checks: [Check(on: at.onClient, run: "tracepath -n \(at.server)")])]
         case (_, .clientHello):
             let segs = Int(t.client.firstMessageSegments)
-            if cause == "timeout" {
+            if cause == .timeout {
                 var out = [x.cause("server-silent", "\(at.server) accepted the TCP connection but never answered the \(hello): the service on port \(at.port) is not TLS (one that waits for the client to speak in its own protocol) or hangs, or a middlebox swallows the ClientHello", .high,
                                    because: ["nothing at all came from the server after the ClientHello: " + detail],
                                    checks: [probe, Check(on: at.onServer, run: "ss -ltnp 'sport = :\(at.port)'")])]
@@ -265,13 +344,13 @@ enum TLSCauses {
                 return out
             }
             var out: [Cause] = []
-            if cause == "rst" && by == "server", let r = f.reset, f.server.ttlPackets > 0, r.ttl < f.server.ttlMin || r.ttl > f.server.ttlMax {
+            if cause == .rst && by == "server", let r = f.reset, f.server.ttlPackets > 0, r.ttl < f.server.ttlMin || r.ttl > f.server.ttlMax {
                 out.append(x.cause("forged-reset", "a middlebox reset the connection in the server's name after reading the ClientHello (SNI filtering, a proxy or IPS)", .high,
                                    because: ["the RST (frame \(r.frame)) has TTL \(r.ttl) while the server's packets arrive with \(f.server.ttlMin)-\(f.server.ttlMax)"],
                                    checks: [at.traceroute()]))
             }
             out.append(x.cause("server-rejected-hello", "the server (or a filter in front of it) rejected the ClientHello without an alert: a stack that closes on a version, cipher or SNI it does not accept, or a non-TLS service", out.isEmpty ? .high : .low,
-                               because: ["\(by ?? "the server") \(cause == "rst" ? "reset" : "closed") the connection right after the \(hello), with no TLS record"],
+                               because: ["\(by ?? "the server") \(cause == .rst ? "reset" : "closed") the connection right after the \(hello), with no TLS record"],
                                checks: [probe, at.tlsProbe(sni: nil)], tellApart: "the same openssl probe without -servername, and with -tls1_2: one that succeeds names what the server refused"))
             return out
         case (_, .serverFlight), (_, .serverHello):

@@ -7,4 +7,5 @@ public enum FindingFacts: Sendable, Equatable {
     case handshake(HandshakeEvidence)
     case dns(DNSEvidence)
     case icmp(ICMPEvidence)
+    case tls(TLSEvidence)
 }
