@@ -60,42 +60,40 @@ struct CaptureQualityDetector: Sendable {
         if let flow, copyExamples.count < 5 { copyExamples.append(flow) }
     }
 
+    /// "client:port -> server:port", as the examples print flows.
+    static func name(_ r: FlowRef) -> String {
+        "\(r.client.map { "\($0.ip):\($0.port ?? 0)" } ?? "?") -> \(r.server.ip):\(r.server.port ?? 0)"
+    }
+
     func findings() -> [Finding] {
         var out: [Finding] = []
         if copies > 0 {
-            let examples: [EvidenceValue] = copyExamples.map { r in
-                .string("\(r.client.map { "\($0.ip):\($0.port ?? 0)" } ?? "?") -> \(r.server.ip):\(r.server.port ?? 0)")
-            }
+            let facts = FindingFacts.capture(.duplicates(copies: Int(copies), flows: Int(copyFlows), examples: copyExamples.map(Self.name)))
             out.append(Finding(
                 kind: .captureDuplicates, severity: .info,
                 summary: "\(copies) TCP segment\(copies == 1 ? " was" : "s were") captured twice (identical segments milliseconds apart) in \(copyFlows) flow\(copyFlows == 1 ? "" : "s"): counted once, not as retransmissions",
                 frames: [], firstTime: copyFirst, lastTime: copyLast,
-                evidence: ["copies": .int(Int64(copies)), "flows": .int(Int64(copyFlows)), "examples": .array(examples)],
+                evidence: facts.json, facts: facts,
                 filter: "tcp.analysis.retransmission", flow: nil))
         }
         if gapBytes > 0 {
-            let examples: [EvidenceValue] = gapExamples.map { e in
-                .object(["flow": .string("\(e.flow.client.map { "\($0.ip):\($0.port ?? 0)" } ?? "?") -> \(e.flow.server.ip):\(e.flow.server.port ?? 0)"),
-                         "bytes": .int(Int64(e.bytes))])
-            }
+            let facts = FindingFacts.capture(.gap(bytes: Int(gapBytes), flows: Int(gapFlows), gaps: Int(gapEvents),
+                                                  largest: gapExamples.map { .init(flow: Self.name($0.flow), bytes: Int($0.bytes)) }))
             out.append(Finding(
                 kind: .captureGap, severity: .warning,
                 summary: "The capture is missing \(gapBytes) byte\(gapBytes == 1 ? "" : "s") of TCP data in \(gapFlows) flow\(gapFlows == 1 ? "" : "s") that the receivers acknowledged: packets the capture did not record, not network loss",
                 frames: [], firstTime: gapFirst, lastTime: gapLast,
-                evidence: ["bytes": .int(Int64(gapBytes)), "flows": .int(Int64(gapFlows)), "gaps": .int(Int64(gapEvents)),
-                           "largest": .array(examples)],
+                evidence: facts.json, facts: facts,
                 filter: "tcp.analysis.ack_lost_segment", flow: nil))
         }
         if offloadSegments > 0 {
-            let examples: [EvidenceValue] = offloadExamples.map { r in
-                .string("\(r.client.map { "\($0.ip):\($0.port ?? 0)" } ?? "?") -> \(r.server.ip):\(r.server.port ?? 0)")
-            }
+            let facts = FindingFacts.capture(.offload(segments: Int(offloadSegments), largestPayload: Int(offloadLargest), flows: Int(offloadFlows),
+                                                      examples: offloadExamples.map(Self.name)))
             out.append(Finding(
                 kind: .captureOffload, severity: .info,
                 summary: "\(offloadSegments) TCP segment\(offloadSegments == 1 ? "" : "s") of up to \(offloadLargest) bytes of payload in \(offloadFlows) flow\(offloadFlows == 1 ? "" : "s") are larger than the MSS and any link: the capture host's segmentation or receive offload (TSO/GSO/GRO) merged them, so sizes here are not what crossed the wire",
                 frames: [], firstTime: offloadFirst, lastTime: offloadLast,
-                evidence: ["segments": .int(Int64(offloadSegments)), "largestPayload": .int(Int64(offloadLargest)),
-                           "flows": .int(Int64(offloadFlows)), "examples": .array(examples)],
+                evidence: facts.json, facts: facts,
                 filter: "tcp.len > 1460", flow: nil))
         }
         return out

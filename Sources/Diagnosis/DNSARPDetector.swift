@@ -70,18 +70,19 @@ public struct NameLinkDetector: Sendable {
     public func finding(_ k: FindingKind, _ r: ARPRecord) -> Finding {
         if k == .arpConflict {
             let macs = r.macs.map(\.description)
+            let facts = FindingFacts.arp(.conflict(address: r.target, macs: macs))
             return Finding(kind: k, severity: .error,
                            summary: "\(r.target) is claimed by \(macs.count) MAC addresses (\(macs.joined(separator: ", "))): an address conflict, or a proxy answering for it",
                            frames: r.firstFrame == 0 ? [] : [r.firstFrame], firstTime: r.firstTime, lastTime: r.lastTime,
-                           evidence: ["address": .string(r.target.description), "macs": .array(macs.map { .string($0) })],
+                           evidence: facts.json, facts: facts,
                            filter: "arp.src.proto_ipv4==\(r.target)", flow: nil)
         }
         let span = FlowFacts.seconds(r.lastTime &- r.firstTime)
+        let facts = FindingFacts.arp(.unanswered(target: r.target, requester: r.requester, requests: Int(r.requests)))
         return Finding(kind: k, severity: .error,
                        summary: "\(r.requester) asked who has \(r.target) \(r.requests) time\(r.requests == 1 ? "" : "s")\(r.requests > 1 ? " over \(span)" : "") and no one answered: the host is down, or not on this link (VLAN, subnet)",
                        frames: [r.firstFrame], firstTime: r.firstTime, lastTime: r.lastTime,
-                       evidence: ["target": .string(r.target.description), "requester": .string(r.requester.description),
-                                  "requests": .int(Int64(r.requests))],
+                       evidence: facts.json, facts: facts,
                        filter: "arp.dst.proto_ipv4==\(r.target)", flow: nil)
     }
 

@@ -189,8 +189,10 @@ public struct Diagnoser: Sendable {
                 d.flow?.client?.ip == client && d.firstTime <= f.firstTime && f.firstTime &- d.firstTime <= window
             }
             guard let d = before.last else { continue }
-            let name = d.evidence["qname"].flatMap { v -> String? in if case .string(let s) = v { s } else { nil } } ?? "?"
-            let what = d.kind == .dnsUnanswered ? "went unanswered" : "failed (\(d.evidence["rcode"].flatMap { v -> String? in if case .string(let s) = v { s } else { nil } } ?? "error"))"
+            guard case .dns(let q)? = d.facts else { continue }
+            let name = q.qname
+            var what = d.kind == .dnsUnanswered ? "went unanswered" : "failed (error)"
+            if d.kind == .dnsError, case .error(_, let rname) = q.answer { what = "failed (\(rname))" }
             findings[i].summary = "After this client's DNS lookup of \(name) \(what): " + f.summary
             findings[i].evidence["precededByDNS"] = .object(["qname": .string(name), "kind": .string(d.kind.rawValue),
                                                              "secondsBefore": .double(FlowFacts.ms(f.firstTime &- d.firstTime) / 1000)])

@@ -138,27 +138,22 @@ public struct FragmentDetector: Sendable {
             let (ref, filter) = Self.ref(k)
             let from = Self.endpoint(k.source, k.sourcePort), to = Self.endpoint(k.destination, k.destinationPort)
             let proto = k.proto == .tcp ? "TCP" : (k.proto == .udp ? "UDP" : "protocol \(k.proto.rawValue)")
-            var ev: [String: EvidenceValue] = [
-                "datagrams": .int(Int64(s.datagrams)), "completed": .int(Int64(s.completed)),
-                "incomplete": .int(Int64(s.incomplete)), "fragmentSizes": .array(s.sizes.map { .int(Int64($0)) }),
-                "protocol": .string(proto), "sender": .string(from),
-            ]
+            let d = FragmentEvidence.Datagrams(datagrams: Int(s.datagrams), completed: Int(s.completed), incomplete: Int(s.incomplete),
+                                               fragmentSizes: s.sizes, protocolName: proto, sender: from, tcpInFragments: k.proto == .tcp)
             var summary = "\(s.datagrams) \(proto) datagram\(s.datagrams == 1 ? "" : "s") from \(from) to \(to) arrived in IP fragments (fragment sizes \(s.sizes.map(String.init).joined(separator: ", ")))"
             if k.proto == .tcp {
                 summary += ": TCP should never need fragmentation; path MTU discovery is off or a tunnel fragments"
-                ev["tcpInFragments"] = .bool(true)
             }
+            let facts = FindingFacts.fragments(.fragmented(d))
             out.append(Finding(kind: .ipFragmented, severity: k.proto == .tcp ? .warning : .info, summary: summary,
-                               frames: s.frames, firstTime: s.firstTime, lastTime: s.lastTime, evidence: ev,
+                               frames: s.frames, firstTime: s.firstTime, lastTime: s.lastTime, evidence: facts.json, facts: facts,
                                filter: filter, flow: ref))
             if s.incomplete > 0 {
-                var iev = ev
-                iev["examples"] = .array(s.missingExamples.map { .string($0) })
-                if s.evicted > 0 { iev["forcedOutByCap"] = .int(Int64(s.evicted)) }
+                let facts = FindingFacts.fragments(.incomplete(d, examples: s.missingExamples, forcedOutByCap: Int(s.evicted)))
                 out.append(Finding(
                     kind: .fragmentsIncomplete, severity: .warning,
                     summary: "\(s.incomplete) of \(s.datagrams) fragmented \(proto) datagram\(s.datagrams == 1 ? "" : "s") from \(from) to \(to) never completed: a fragment was lost, so the receiver dropped the whole datagram",
-                    frames: s.incompleteFrames, firstTime: s.firstTime, lastTime: s.lastTime, evidence: iev,
+                    frames: s.incompleteFrames, firstTime: s.firstTime, lastTime: s.lastTime, evidence: facts.json, facts: facts,
                     filter: filter, flow: ref))
             }
             if s.overlapSame + s.overlapDifferent + s.overlapNotCompared > 0 {
@@ -169,23 +164,22 @@ public struct FragmentDetector: Sendable {
                 if s.lateOverlaps > 0 {
                     summary += "; \(s.lateOverlaps) of them after the datagram had completed, within the reassembly timeout"
                 }
-                var ev: [String: EvidenceValue] = ["sameBytes": .int(Int64(s.overlapSame)), "differentBytes": .int(Int64(s.overlapDifferent)),
-                                                   "notCompared": .int(Int64(s.overlapNotCompared)), "sender": .string(from),
-                                                   "ipv6": .bool(!k.source.isIPv4)]
-                if s.lateOverlaps > 0 { ev["afterCompletion"] = .int(Int64(s.lateOverlaps)) }
+                let facts = FindingFacts.fragments(.overlap(sameBytes: Int(s.overlapSame), differentBytes: Int(s.overlapDifferent),
+                                                            notCompared: Int(s.overlapNotCompared), sender: from, ipv6: !k.source.isIPv4,
+                                                            afterCompletion: Int(s.lateOverlaps)))
                 out.append(Finding(
                     kind: .fragmentsOverlap, severity: different ? .error : .warning, summary: summary,
                     frames: s.overlapFrames, firstTime: s.firstTime, lastTime: s.lastTime,
-                    evidence: ev, filter: filter, flow: ref))
+                    evidence: facts.json, facts: facts, filter: filter, flow: ref))
             }
             if s.anomalyDatagrams > 0 {
                 let names = Self.anomalyNames(s.anomalies)
+                let facts = FindingFacts.fragments(.anomaly(anomalies: names, datagrams: Int(s.anomalyDatagrams), sender: from))
                 out.append(Finding(
                     kind: .fragmentsAnomaly, severity: .warning,
                     summary: "\(s.anomalyDatagrams) fragmented datagram\(s.anomalyDatagrams == 1 ? "" : "s") from \(from) to \(to) had fragments no normal stack sends: \(names.joined(separator: ", "))",
                     frames: s.anomalyFrames, firstTime: s.firstTime, lastTime: s.lastTime,
-                    evidence: ["anomalies": .array(names.map { .string($0) }), "datagrams": .int(Int64(s.anomalyDatagrams)),
-                               "sender": .string(from)],
+                    evidence: facts.json, facts: facts,
                     filter: filter, flow: ref))
             }
         }
@@ -199,13 +193,13 @@ public struct FragmentDetector: Sendable {
             return true
         }
         if evicted > 0 || flowsOverCap > 0 {
+            let facts = FindingFacts.fragments(.capReached(datagrams: Int(datagrams), incomplete: Int(incomplete), forcedOutByCap: Int(evicted),
+                                                          trackerCap: maxSets, flowsNotListed: Int(flowsOverCap)))
             out.append(Finding(
                 kind: .fragmentsIncomplete, severity: .error,
                 summary: "\(incomplete) of \(datagrams) fragmented datagrams never completed; \(evicted) sets were still open when the tracker's cap of \(maxSets) forced them out: a fragment flood, or fragments lost on a massive scale",
                 frames: [], firstTime: evictedFirst == .max ? 0 : evictedFirst, lastTime: evictedLast == .min ? 0 : evictedLast,
-                evidence: ["datagrams": .int(Int64(datagrams)), "incomplete": .int(Int64(incomplete)),
-                           "forcedOutByCap": .int(Int64(evicted)), "trackerCap": .int(Int64(maxSets)),
-                           "flowsNotListed": .int(Int64(flowsOverCap))],
+                evidence: facts.json, facts: facts,
                 filter: "ip.flags.mf==1 || ip.frag_offset>0 || ipv6.fraghdr", flow: nil))
         }
         return (out, suppressed)

@@ -102,15 +102,11 @@ public struct MTUDetector: Sendable {
         return " (inside a \(k.name) tunnel that adds \(f.tunnelOverhead) bytes to each packet: on a 1500-byte path that leaves \(1500 - Int(f.tunnelOverhead)))"
     }
 
-    /// MSS facts that explain or aggravate an MTU problem.
-    func mssEvidence(_ f: Flow, into ev: inout [String: EvidenceValue]) {
-        if let k = f.tunnelKind {
-            ev["tunnel"] = .string(k.name)
-            ev["tunnelOverhead"] = .int(Int64(f.tunnelOverhead))
-        }
-        if let m = f.client.mss { ev["clientMSS"] = .int(Int64(m)) } else if f.client.sentSYN { ev["clientMSS"] = .string("missing") }
-        if let m = f.server.mss { ev["serverMSS"] = .int(Int64(m)) } else if f.server.sentSYN { ev["serverMSS"] = .string("missing") }
-        if let a = f.client.mss, let b = f.server.mss, a != b { ev["mssDiffers"] = .bool(true) }
+    func finding(_ k: FindingKind, _ f: Flow, _ role: String, _ detail: MTUEvidence.Detail, severity: Severity, summary: String,
+                 frames: [UInt64], firstTime: Int64, filter: String) -> Finding {
+        let facts = FindingFacts.mtu(MTUEvidence(sender: role == "client" ? .client : .server, path: .init(f), detail: detail))
+        return Finding(kind: k, severity: severity, summary: summary, frames: frames, firstTime: firstTime, lastTime: f.lastTime,
+                       evidence: facts.json, facts: facts, filter: filter, flow: FlowFacts.ref(f))
     }
 
     func fragNeeded(_ f: Flow) -> Finding {
@@ -120,10 +116,10 @@ public struct MTUDetector: Sendable {
         var summary = "\(r.reporter) reported \(what), MTU \(r.reportedMTU == 0 ? "0 (an old router; \(r.mtu) assumed)" : "\(r.mtu)"), for a \(r.quotedLength)-byte packet from \(who) to \(peer)"
         if r.count > 1 { summary += " (\(r.count) such messages)" }
         summary += tunnelNote(f)
-        var reasons: [EvidenceValue] = []
-        if r.suspicion.contains(.notOversized) { reasons.append(.string("the quoted packet (\(r.quotedLength) bytes) fits the MTU")) }
-        if r.suspicion.contains(.mtuTooSmall) { reasons.append(.string("MTU \(r.mtu) is below the minimum of \(r.v6 ? 1280 : 68)")) }
-        if r.suspicion.contains(.sequenceOutsideWindow) { reasons.append(.string("the quoted TCP sequence number is not one the sender had outstanding")) }
+        var reasons: [String] = []
+        if r.suspicion.contains(.notOversized) { reasons.append("the quoted packet (\(r.quotedLength) bytes) fits the MTU") }
+        if r.suspicion.contains(.mtuTooSmall) { reasons.append("MTU \(r.mtu) is below the minimum of \(r.v6 ? 1280 : 68)") }
+        if r.suspicion.contains(.sequenceOutsideWindow) { reasons.append("the quoted TCP sequence number is not one the sender had outstanding") }
         let honoured = r.oversized < 2 && r.fitting > 0
         if !reasons.isEmpty {
             summary += "; suspicious: it does not match the flow (forged, or about another connection)"
@@ -134,35 +130,23 @@ public struct MTUDetector: Sendable {
         } else {
             summary += "; nothing later from \(who) shows whether it was honoured"
         }
-        var ev: [String: EvidenceValue] = [
-            "reporter": .string(r.reporter.description), "mtu": .int(Int64(r.mtu)), "reportedMTU": .int(Int64(r.reportedMTU)),
-            "quotedLength": .int(Int64(r.quotedLength)), "quotedDF": .bool(r.quotedDF), "sender": .string(role),
-            "messages": .int(Int64(r.count)), "honoured": .bool(reasons.isEmpty && honoured),
-            "packetsFittingAfter": .int(Int64(r.fitting)), "packetsOversizedAfter": .int(Int64(r.oversized)),
-            "suspicious": .bool(!reasons.isEmpty),
-        ]
-        if !reasons.isEmpty { ev["suspicionReasons"] = .array(reasons) }
-        mssEvidence(f, into: &ev)
         // An MSS that cannot fit the path: every full segment needs the message again (or is lost).
         let peerMSS = r.aboutClient ? f.server.mss : f.client.mss
-        if let m = peerMSS, Int(m) + Self.headers(v6: r.v6) > Int(r.mtu) { ev["mssExceedsPathMTU"] = .bool(true) }
-        let severity: Severity = reasons.isEmpty ? .info : .warning
-        return Finding(kind: .fragNeeded, severity: severity, summary: summary, frames: [r.frame], firstTime: r.time,
-                       lastTime: f.lastTime, evidence: ev, filter: FlowFacts.filter(f) + (r.v6 ? " || icmpv6.type==2" : " || (icmp.type==3 && icmp.code==4)"),
-                       flow: FlowFacts.ref(f))
+        let detail = MTUEvidence.Detail.fragNeeded(.init(
+            reporter: r.reporter, mtu: Int(r.mtu), reportedMTU: Int(r.reportedMTU), quotedLength: Int(r.quotedLength),
+            quotedDF: r.quotedDF, messages: Int(r.count), honoured: reasons.isEmpty && honoured,
+            packetsFittingAfter: Int(r.fitting), packetsOversizedAfter: Int(r.oversized), suspicionReasons: reasons,
+            mssExceedsPathMTU: peerMSS.map { Int($0) + Self.headers(v6: r.v6) > Int(r.mtu) } ?? false))
+        return finding(.fragNeeded, f, role, detail, severity: reasons.isEmpty ? .info : .warning, summary: summary, frames: [r.frame],
+                       firstTime: r.time, filter: FlowFacts.filter(f) + (r.v6 ? " || icmpv6.type==2" : " || (icmp.type==3 && icmp.code==4)"))
     }
 
     func ignored(_ f: Flow) -> Finding {
         let r = f.pathMTU!
         let (who, peer, role) = sides(f, client: r.aboutClient)
         let summary = "\(who) kept sending packets of up to \(r.largestAfter) bytes to \(peer) after \(r.reporter) reported a path MTU of \(r.mtu): \(r.oversized) oversized packets more than a round trip later"
-        var ev: [String: EvidenceValue] = ["reporter": .string(r.reporter.description), "mtu": .int(Int64(r.mtu)),
-                                           "oversizedAfter": .int(Int64(r.oversized)), "largestAfter": .int(Int64(r.largestAfter)),
-                                           "sender": .string(role)]
-        mssEvidence(f, into: &ev)
-        return Finding(kind: .fragNeededIgnored, severity: .error, summary: summary, frames: [r.frame, r.firstOversizedFrame],
-                       firstTime: r.time, lastTime: f.lastTime, evidence: ev,
-                       filter: FlowFacts.filter(f), flow: FlowFacts.ref(f))
+        return finding(.fragNeededIgnored, f, role, .ignored(reporter: r.reporter, mtu: Int(r.mtu), oversizedAfter: Int(r.oversized), largestAfter: Int(r.largestAfter)),
+                       severity: .error, summary: summary, frames: [r.frame, r.firstOversizedFrame], firstTime: r.time, filter: FlowFacts.filter(f))
     }
 
     func blackholeFinding(_ f: Flow) -> Finding {
@@ -171,33 +155,23 @@ public struct MTUDetector: Sendable {
         if b.receiverSide {
             let proof = b.frame != 0 ? "; its later small segment (frame \(b.frame)) carries a sequence number \(b.missingBytes) bytes past the last data that arrived" : ""
             let summary = "\(b.missingBytes) bytes from \(who) never reached \(peer) and were never acknowledged, while its packets of up to \(b.largestAcked) bytes did\(proof): full-size packets are lost on the path (a path MTU black hole, seen from the receiver; the sender's side shows its resends)\(tunnelNote(f))"
-            var ev: [String: EvidenceValue] = [
-                "sender": .string(role), "vantage": .string("receiver"), "missingBytes": .int(Int64(b.missingBytes)),
-                "largestArrivedSize": .int(Int64(b.largestAcked)), "pathMTUAtLeast": .int(Int64(b.largestAcked)),
-                "duplicateAcks": .int(Int64(b.role == .client ? f.server.duplicateAcks : f.client.duplicateAcks)),
-                "icmpSeen": .bool(f.pathMTU != nil), "confidence": .string("medium"),
-            ]
-            mssEvidence(f, into: &ev)
-            if b.frame != 0 { ev["sequenceJumpFrame"] = .int(Int64(b.frame)) }
-            return Finding(kind: .blackhole, severity: .error, summary: summary, frames: b.frame != 0 ? [b.frame] : [], firstTime: f.firstTime,
-                           lastTime: f.lastTime, evidence: ev, filter: FlowFacts.filter(f), flow: FlowFacts.ref(f))
+            let detail = MTUEvidence.Detail.blackholeAtReceiver(
+                missingBytes: Int(b.missingBytes), largestArrived: Int(b.largestAcked),
+                duplicateAcks: Int(b.role == .client ? f.server.duplicateAcks : f.client.duplicateAcks), icmpSeen: f.pathMTU != nil,
+                sequenceJumpFrame: b.frame)
+            return finding(.blackhole, f, role, detail, severity: .error, summary: summary, frames: b.frame != 0 ? [b.frame] : [],
+                           firstTime: f.firstTime, filter: FlowFacts.filter(f))
         }
         var summary = "\(b.failSize)-byte packets from \(who) to \(peer) were resent \(b.retransmissions) times and never acknowledged, while packets of up to \(b.largestAcked) bytes got through and no ICMP said why: a path MTU black hole"
         summary += b.recoveredSize > 0
             ? "; \(who) recovered by resending in \(b.recoveredSize)-byte packets (path MTU between \(b.largestAcked) and \(b.failSize - 1))"
             : "; the path MTU lies between \(b.largestAcked) and \(b.failSize - 1) bytes"
         summary += tunnelNote(f)
-        var ev: [String: EvidenceValue] = [
-            "sender": .string(role), "vantage": .string("sender"), "retransmissions": .int(Int64(b.retransmissions)),
-            "failingPacketSize": .int(Int64(b.failSize)), "largestAcknowledgedSize": .int(Int64(b.largestAcked)),
-            "pathMTUAtLeast": .int(Int64(b.largestAcked)), "pathMTUBelow": .int(Int64(b.failSize)),
-            "recovered": .bool(b.recoveredSize > 0), "icmpSeen": .bool(f.pathMTU != nil),
-        ]
-        if b.recoveredSize > 0 { ev["recoveredWithSize"] = .int(Int64(b.recoveredSize)) }
-        mssEvidence(f, into: &ev)
-        return Finding(kind: .blackhole, severity: b.recoveredSize > 0 ? .warning : .error, summary: summary, frames: [b.frame],
-                       firstTime: f.firstTime, lastTime: f.lastTime, evidence: ev,
-                       filter: FlowFacts.filter(f) + " && tcp.analysis.retransmission", flow: FlowFacts.ref(f))
+        let detail = MTUEvidence.Detail.blackholeAtSender(
+            retransmissions: Int(b.retransmissions), failingSize: Int(b.failSize), largestAcknowledged: Int(b.largestAcked),
+            recoveredWithSize: Int(b.recoveredSize), icmpSeen: f.pathMTU != nil)
+        return finding(.blackhole, f, role, detail, severity: b.recoveredSize > 0 ? .warning : .error, summary: summary, frames: [b.frame],
+                       firstTime: f.firstTime, filter: FlowFacts.filter(f) + " && tcp.analysis.retransmission")
     }
 
     func mssExceeded(_ f: Flow) -> Finding {
@@ -206,11 +180,8 @@ public struct MTUDetector: Sendable {
         let announced = (clientWorse ? f.server.mss : f.client.mss) ?? 0
         let (who, peer, role) = sides(f, client: clientWorse)
         let summary = "\(who) sent \(p.mtu.overMSS) segment\(p.mtu.overMSS == 1 ? "" : "s") of up to \(p.mtu.overMSSLargest) bytes of payload to \(peer), which announced an MSS of \(announced)\(tunnelNote(f))"
-        var ev: [String: EvidenceValue] = ["sender": .string(role), "segments": .int(Int64(p.mtu.overMSS)),
-                                           "largestPayload": .int(Int64(p.mtu.overMSSLargest)), "announcedMSS": .int(Int64(announced))]
-        mssEvidence(f, into: &ev)
-        return Finding(kind: .mssExceeded, severity: .warning, summary: summary, frames: [p.mtu.overMSSFirstFrame],
-                       firstTime: f.firstTime, lastTime: f.lastTime, evidence: ev,
-                       filter: FlowFacts.filter(f) + " && tcp.len > \(announced)", flow: FlowFacts.ref(f))
+        return finding(.mssExceeded, f, role, .mssExceeded(segments: Int(p.mtu.overMSS), largestPayload: Int(p.mtu.overMSSLargest), announcedMSS: Int(announced)),
+                       severity: .warning, summary: summary, frames: [p.mtu.overMSSFirstFrame], firstTime: f.firstTime,
+                       filter: FlowFacts.filter(f) + " && tcp.len > \(announced)")
     }
 }

@@ -42,13 +42,13 @@ public struct RetransmissionDetector: Sendable {
         parts.append("\(l.spurious) spurious")
         var summary = "\(who) retransmitted \(Self.lossResends(p)) of \(Self.segments(p)) data segments to \(peer) (\(pctText)%): "
         summary += parts.joined(separator: ", ")
-        let location: String
-        if l.lostBeforeCapture == 0 { location = "after-capture-point" }
-        else if l.lostBeforeCapture == l.retransmissions { location = "before-capture-point" }
-        else { location = "both" }
+        let location: TransportEvidence.LossLocation
+        if l.lostBeforeCapture == 0 { location = .afterCapturePoint }
+        else if l.lostBeforeCapture == l.retransmissions { location = .beforeCapturePoint }
+        else { location = .both }
         switch location {
-        case "before-capture-point": summary += "; the originals never reached the capture point (lost upstream of it)"
-        case "both": summary += "; \(l.lostBeforeCapture) originals never reached the capture point"
+        case .beforeCapturePoint: summary += "; the originals never reached the capture point (lost upstream of it)"
+        case .both: summary += "; \(l.lostBeforeCapture) originals never reached the capture point"
         default: summary += "; the capture saw the originals (lost downstream of it, or resent needlessly)"
         }
         if l.pathMTUResends > 0 { summary += "; \(l.pathMTUResends) more were resent smaller after a path MTU message (not counted)" }
@@ -56,32 +56,25 @@ public struct RetransmissionDetector: Sendable {
             summary += "; longest wait before a timeout resend \(FlowFacts.seconds(l.longestRTO))"
             if l.maxAttempts > 1 { summary += ", up to \(l.maxAttempts) attempts at one segment" }
         }
-        var ev: [String: EvidenceValue] = [
-            "sender": .string(clientWorse ? "client" : "server"),
-            "retransmissions": .int(Int64(Self.lossResends(p))), "dataSegments": .int(Int64(Self.segments(p))),
-            "ratePercent": .double((pct * 100).rounded() / 100), "retransmittedBytes": .int(Int64(l.retransmittedBytes)),
-            "fast": .int(Int64(l.fast)), "timeout": .int(Int64(l.timeout)), "tailLossProbes": .int(Int64(l.tailLossProbes)),
-            "spurious": .int(Int64(l.spurious)), "lossLocation": .string(location),
-            "lostBeforeCapturePoint": .int(Int64(l.lostBeforeCapture)),
-            "originalSeenByCapture": .int(Int64(l.retransmissions - l.lostBeforeCapture)),
-            "maxAttemptsOfOneSegment": .int(Int64(l.maxAttempts)),
-            "reordered": .int(Int64(l.reordered)),
-            "duplicateAcksFromPeer": .int(Int64(clientWorse ? f.server.duplicateAcks : f.client.duplicateAcks)),
-            "wiresharkRetransmissions": .int(Int64(p.retransmissions)),
-        ]
-        if l.timeout > 0 { ev["longestTimeoutMs"] = .double(FlowFacts.ms(l.longestRTO)) }
-        if l.dsackReports > 0 { ev["dsackReports"] = .int(Int64(l.dsackReports)) }
-        if l.spuriousByDSACK > 0 { ev["spuriousConfirmedByDSACK"] = .int(Int64(l.spuriousByDSACK)) }
-        if l.spuriousByTimestamps > 0 { ev["spuriousConfirmedByTimestamps"] = .int(Int64(l.spuriousByTimestamps)) }
-        if p.captureCopies > 0 { ev["captureCopiesSetApart"] = .int(Int64(p.captureCopies)) }
-        if l.pathMTUResends > 0 { ev["resentAfterPathMTUMessage"] = .int(Int64(l.pathMTUResends)) }
-        if l.controlRetransmissions > 0 { ev["synOrFinRetransmissions"] = .int(Int64(l.controlRetransmissions)) }
-        if l.seenAfterAck > 0 { ev["capturedAfterTheirAck"] = .int(Int64(l.seenAfterAck)) }
-        if l.missedBytes > 0 { ev["bytesMissedByCapture"] = .int(Int64(l.missedBytes)) }
         let other = clientWorse ? f.server : f.client
-        if other.loss.retransmissions > 0 { ev["otherDirectionRetransmissions"] = .int(Int64(other.loss.retransmissions)) }
+        var r = TransportEvidence.Retransmissions(sender: clientWorse ? .client : .server)
+        r.retransmissions = Int(Self.lossResends(p)); r.dataSegments = Int(Self.segments(p))
+        r.ratePercent = (pct * 100).rounded() / 100; r.retransmittedBytes = Int(l.retransmittedBytes)
+        r.fast = Int(l.fast); r.timeout = Int(l.timeout); r.tailLossProbes = Int(l.tailLossProbes); r.spurious = Int(l.spurious)
+        r.location = location
+        r.lostBeforeCapturePoint = Int(l.lostBeforeCapture); r.originalSeenByCapture = Int(l.retransmissions - l.lostBeforeCapture)
+        r.maxAttemptsOfOneSegment = Int(l.maxAttempts); r.reordered = Int(l.reordered)
+        r.duplicateAcksFromPeer = Int(clientWorse ? f.server.duplicateAcks : f.client.duplicateAcks)
+        r.wiresharkRetransmissions = Int(p.retransmissions)
+        if l.timeout > 0 { r.longestTimeoutMs = FlowFacts.ms(l.longestRTO) }
+        r.dsackReports = Int(l.dsackReports); r.spuriousConfirmedByDSACK = Int(l.spuriousByDSACK)
+        r.spuriousConfirmedByTimestamps = Int(l.spuriousByTimestamps); r.captureCopiesSetApart = Int(p.captureCopies)
+        r.resentAfterPathMTUMessage = Int(l.pathMTUResends); r.synOrFinRetransmissions = Int(l.controlRetransmissions)
+        r.capturedAfterTheirAck = Int(l.seenAfterAck); r.bytesMissedByCapture = Int(l.missedBytes)
+        r.otherDirectionRetransmissions = Int(other.loss.retransmissions)
+        let facts = FindingFacts.transport(.retransmissions(r))
         return Finding(kind: .retransmissions, severity: pct >= 5 ? .error : .warning, summary: summary, frames: [],
-                       firstTime: f.firstTime, lastTime: f.lastTime, evidence: ev,
+                       firstTime: f.firstTime, lastTime: f.lastTime, evidence: facts.json, facts: facts,
                        filter: FlowFacts.filter(f) + " && tcp.analysis.retransmission", flow: FlowFacts.ref(f))
     }
 }
@@ -105,13 +98,13 @@ public struct ReorderingDetector: Sendable {
         let who = clientWorse ? FlowFacts.client(f) : FlowFacts.server(f)
         let peer = clientWorse ? FlowFacts.server(f) : FlowFacts.client(f)
         let pct = rate(p) * 100
+        let facts = FindingFacts.transport(.outOfOrder(.init(
+            sender: clientWorse ? .client : .server, outOfOrder: Int(p.loss.reordered), dataSegments: Int(RetransmissionDetector.segments(p)),
+            ratePercent: (pct * 100).rounded() / 100, wiresharkOutOfOrder: Int(p.outOfOrder))))
         return Finding(kind: .outOfOrder, severity: .warning,
                        summary: "\(p.loss.reordered) of \(RetransmissionDetector.segments(p)) data segments from \(who) to \(peer) arrived out of order (\(pct < 10 ? String(format1: pct) : "\(Int(pct.rounded()))")%)",
                        frames: [], firstTime: f.firstTime, lastTime: f.lastTime,
-                       evidence: ["sender": .string(clientWorse ? "client" : "server"), "outOfOrder": .int(Int64(p.loss.reordered)),
-                                  "dataSegments": .int(Int64(RetransmissionDetector.segments(p))),
-                                  "ratePercent": .double((pct * 100).rounded() / 100),
-                                  "wiresharkOutOfOrder": .int(Int64(p.outOfOrder))],
+                       evidence: facts.json, facts: facts,
                        filter: FlowFacts.filter(f) + " && tcp.analysis.out_of_order", flow: FlowFacts.ref(f))
     }
 }

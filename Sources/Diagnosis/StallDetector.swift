@@ -52,10 +52,11 @@ public struct StallDetector: Sendable {
         }
         var summary = "\(who)'s data to \(peer) made no progress for \(FlowFacts.seconds(s.wait)): \(why)"
         if s.unrecovered { summary += "; still stuck at the flow's last packet" }
+        let facts = FindingFacts.transport(.stall(.init(sender: s.role, stalledSeconds: FlowFacts.ms(s.wait) / 1000,
+                                                        cause: s.cause, recovered: !s.unrecovered)))
         return Finding(kind: .stall, severity: .error, summary: summary, frames: s.endFrame == 0 ? [] : [s.endFrame],
                        firstTime: f.firstTime, lastTime: f.lastTime,
-                       evidence: ["sender": .string(s.role.rawValue), "stalledSeconds": .double(FlowFacts.ms(s.wait) / 1000),
-                                  "cause": .string(s.cause.name), "recovered": .bool(!s.unrecovered)],
+                       evidence: facts.json, facts: facts,
                        filter: FlowFacts.filter(f), flow: FlowFacts.ref(f))
     }
 }

@@ -96,13 +96,15 @@ struct FloodStats: Sendable {
         let span = max(last - first, 1)
         let rate = Double(halfOpen) / (Double(span) / 1e9)
         let sourcesText = sourcesOverflow ? "about \(sourceCount)" : "\(sourceCount)"
+        let facts = FindingFacts.flood(FloodEvidence(
+            halfOpen: Int(halfOpen), sources: Int(sourceCount), sourcesEstimated: sourcesOverflow,
+            attemptsPerSecond: (rate * 10).rounded() / 10,
+            topSources: top.map { .init(ip: $0.key.description, approxAttempts: Int($0.value)) }))
         return Finding(
             kind: .synFlood, severity: .error,
             summary: "\(server): \(halfOpen) half-open connection attempts from \(sourcesText) sources (\(Int(rate.rounded()))/s)",
             frames: [], firstTime: first, lastTime: last,
-            evidence: ["halfOpen": .int(Int64(halfOpen)), "sources": .int(Int64(sourceCount)),
-                       "sourcesEstimated": .bool(sourcesOverflow), "attemptsPerSecond": .double((rate * 10).rounded() / 10),
-                       "topSources": .array(top.map { .object(["ip": .string($0.key.description), "approxAttempts": .int(Int64($0.value))]) })],
+            evidence: facts.json, facts: facts,
             filter: "tcp.flags.syn==1 && tcp.flags.ack==0 && \(k.address.isIPv4 ? "ip" : "ipv6").dst==\(k.address) && tcp.dstport==\(k.port)",
             flow: FlowRef(transport: "tcp", client: nil, server: Endpoint(ip: k.address.description, port: Int(k.port))))
     }

@@ -48,14 +48,12 @@ public struct WindowDetector: Sendable {
         if w.ads > 1 { summary += " (longest \(FlowFacts.seconds(w.longest)))" }
         summary += w.stillClosed ? ", and it was still closed at the end: " : ": "
         summary += "the application on \(who) stopped reading while \(peer) had data to send"
-        var ev: [String: EvidenceValue] = [
-            "closedBy": .string(w.role.rawValue), "zeroWindowAdvertisements": .int(Int64(w.ads)),
-            "closedSeconds": .double(FlowFacts.ms(w.total) / 1000), "longestSeconds": .double(FlowFacts.ms(w.longest) / 1000),
-            "stillClosedAtEnd": .bool(w.stillClosed), "zeroWindowProbes": .int(Int64(w.probes)),
-        ]
-        if cs.count > 1 { ev["bothDirections"] = .bool(true) }
+        let facts = FindingFacts.transport(.zeroWindow(.init(
+            closedBy: w.role, advertisements: Int(w.ads), closedSeconds: FlowFacts.ms(w.total) / 1000,
+            longestSeconds: FlowFacts.ms(w.longest) / 1000, stillClosedAtEnd: w.stillClosed, probes: Int(w.probes),
+            bothDirections: cs.count > 1)))
         return Finding(kind: .zeroWindow, severity: .warning, summary: summary, frames: [w.firstFrame],
-                       firstTime: f.firstTime, lastTime: f.lastTime, evidence: ev,
+                       firstTime: f.firstTime, lastTime: f.lastTime, evidence: facts.json, facts: facts,
                        filter: FlowFacts.filter(f) + " && tcp.analysis.zero_window", flow: FlowFacts.ref(f))
     }
 }

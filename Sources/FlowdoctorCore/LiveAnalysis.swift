@@ -141,9 +141,10 @@ public enum LiveAnalysis {
                 kind: .captureDropped, severity: dropped * 100 >= max(stats.received, 1) ? .error : .warning,
                 summary: "libpcap dropped \(dropped) packets (\(stats.droppedByKernel) in the kernel buffer, \(stats.droppedByInterface) at the interface) of \(stats.received) received: the analysis misses them, and gaps in flows may be the capture's",
                 frames: [], firstTime: 0, lastTime: 0,
-                evidence: ["received": .int(Int64(stats.received)), "droppedByKernel": .int(Int64(stats.droppedByKernel)),
-                           "droppedByInterface": .int(Int64(stats.droppedByInterface))],
+                evidence: [:], facts: .capture(.dropped(received: Int(stats.received), droppedByKernel: Int(stats.droppedByKernel),
+                                                        droppedByInterface: Int(stats.droppedByInterface))),
                 filter: "", flow: nil)
+            drop.evidence = drop.facts!.json
             CauseRules.diagnose(&drop)
             report.findings.insert(drop, at: 0)
             let suppressed = report.summary.suppressed

@@ -18,7 +18,6 @@ struct RuleInput {
     }
 
     var kind: FindingKind { finding.kind }
-    var ev: [String: EvidenceValue] { finding.evidence }
     func cause(_ slug: String, _ text: String, _ c: Confidence, because: [String], checks: [Check] = [],
                tellApart: String? = nil) -> Cause {
         Cause("\(kind.rawValue)/\(slug)", text, c, because: because, checks: checks, tellApart: tellApart)
@@ -33,15 +32,6 @@ struct RuleInput {
     var frames: String { Self.frames(finding.frames) }
     /// Seconds from evidence, as people read them ("1.0 s", "4.1 s", "350 ms").
     static func seconds(_ s: Double) -> String { FlowFacts.seconds(Int64((s * 1e9).rounded())) }
-}
-
-extension Dictionary where Key == String, Value == EvidenceValue {
-    func int(_ k: String) -> Int? { if case .int(let v)? = self[k] { Int(v) } else { nil } }
-    func double(_ k: String) -> Double? {
-        switch self[k] { case .double(let v)?: v; case .int(let v)?: Double(v); default: nil }
-    }
-    func string(_ k: String) -> String? { if case .string(let v)? = self[k] { v } else { nil } }
-    func bool(_ k: String) -> Bool? { if case .bool(let v)? = self[k] { v } else { nil } }
 }
 
 public enum CauseRules {

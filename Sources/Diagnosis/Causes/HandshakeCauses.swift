@@ -77,7 +77,7 @@ enum HandshakeCauses {
     static func causes(_ x: RuleInput) -> [Cause] {
         guard let at = x.places else { return [] }
         let at0 = at
-        let ev = x.ev, v = x.vantage
+        let v = x.vantage
         guard x.kind != .synFlood else { return flood(x, at) }
         guard case .handshake(let h)? = x.finding.facts else { return [] }
         switch x.kind {
@@ -212,7 +212,8 @@ enum HandshakeCauses {
 
     /// The flood is an aggregate: its evidence is counts over many attempts.
     static func flood(_ x: RuleInput, _ at: Places) -> [Cause] {
-        let halfOpen = x.ev.int("halfOpen") ?? 0, sources = x.ev.int("sources") ?? 0
+        guard case .flood(let e)? = x.finding.facts else { return [] }
+        let halfOpen = e.halfOpen, sources = e.sources
         return [x.cause("flood", "a SYN flood against \(at.hostPort): half-open attempts from many sources, most with spoofed addresses", .high,
                         because: ["\(halfOpen) half-open attempts from \(sources) sources"],
                         checks: [Check(on: at.onServer, run: "nstat -az TcpExtListenOverflows TcpExtSyncookiesSent"),

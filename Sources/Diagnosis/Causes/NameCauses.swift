@@ -23,15 +23,12 @@ enum NameCauses {
     ]
 
     static func causes(_ x: RuleInput) -> [Cause] {
-        let ev = x.ev
-        switch x.kind {
-        case .arpUnanswered:
-            let target = ev.string("target") ?? "?", who = ev.string("requester") ?? "?"
+        switch x.finding.facts {
+        case .arp(.unanswered(let target, let who, let requests))?:
             return [x.cause("host-absent", "\(target) is down, or not on this link (another VLAN or subnet; a wrong address or mask on \(who))", .high,
-                            because: ["\(who) asked for \(target) \(ev.int("requests") ?? 1) times (\(x.frames)) and no one answered"],
+                            because: ["\(who) asked for \(target) \(requests) time\(requests == 1 ? "" : "s") (\(x.frames)) and no one answered"],
                             checks: [Check(on: "the host \(who)", run: "ip neigh show \(target)"), Check(on: "the host \(who)", run: "ip -br addr; ip route get \(target)")])]
-        case .arpConflict:
-            let addr = ev.string("address") ?? "?"
+        case .arp(.conflict(let addr, _))?:
             return [x.cause("address-conflict", "two hosts are configured with \(addr) (a duplicate static address or DHCP overlap), or a proxy ARP answers for it", .high,
                             because: [x.finding.summary],
                             checks: [Check(on: "a host on the same link", run: "arping -D -c 3 -I <that host's interface on this link> \(addr)")])]

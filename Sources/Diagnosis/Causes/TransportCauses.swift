@@ -18,17 +18,16 @@ enum TransportCauses {
     ]
 
     static func causes(_ x: RuleInput) -> [Cause] {
-        guard let at = x.places else { return [] }
-        let ev = x.ev
-        let sender = ev.string("sender") ?? ev.string("closedBy") ?? "server"
+        guard let at = x.places, case .transport(let e)? = x.finding.facts else { return [] }
+        let sender = e.sender.rawValue
         let senderHost = sender == "client" ? at.onClient : at.onServer
         let peerHost = sender == "client" ? at.onServer : at.onClient
         let ss = Check(on: senderHost, run: "ss -tni 'dport = :\(sender == "client" ? at.port : String(at.clientPort ?? 0))'")
-        switch x.kind {
-        case .retransmissions:
-            let total = ev.int("retransmissions") ?? 0, before = ev.int("lostBeforeCapturePoint") ?? 0
-            let fast = ev.int("fast") ?? 0, timeout = ev.int("timeout") ?? 0, spurious = ev.int("spurious") ?? 0
-            let rate = ev.double("ratePercent") ?? 0
+        switch e {
+        case .retransmissions(let r):
+            let total = r.retransmissions, before = r.lostBeforeCapturePoint
+            let fast = r.fast, timeout = r.timeout, spurious = r.spurious
+            let rate = r.ratePercent
             let head = "\(total) resends from the \(sender), \(rate)% of its data segments"
             var out: [Cause] = []
             if spurious * 2 > total {
@@ -52,25 +51,25 @@ enum TransportCauses {
                                    checks: [Check(on: "each router on the path", run: "ip -s link show; tc -s qdisc show")]))
             } else if timeout > 0 {
                 out.append(x.cause("blackout", "the path went dead for a while (a flapping link, a failover, or a full queue dropping everything)", .medium,
-                                   because: ["\(timeout) resends after a timeout" + (ev.int("maxAttemptsOfOneSegment").map { $0 > 1 ? ", up to \($0) attempts at one segment" : "" } ?? "")],
+                                   because: ["\(timeout) resends after a timeout" + (r.maxAttemptsOfOneSegment > 1 ? ", up to \(r.maxAttemptsOfOneSegment) attempts at one segment" : "")],
                                    checks: [at.traceroute(from: senderHost)]))
             }
             return out
-        case .zeroWindow:
-            let closedBy = ev.string("closedBy") ?? "server"
+        case .zeroWindow(let z):
+            let closedBy = z.closedBy.rawValue
             let host = closedBy == "client" ? at.onClient : at.onServer
             let port = closedBy == "client" ? String(at.clientPort ?? 0) : at.port
             return [x.cause("slow-reader", "the application on the \(closedBy) (\(closedBy == "client" ? at.client : at.server)) stopped reading its socket: busy, blocked on disk or a lock, or hung", .high,
-                            because: ["the \(closedBy) advertised a zero window \(ev.int("zeroWindowAdvertisements") ?? 0) times for \(RuleInput.seconds(ev.double("closedSeconds") ?? 0)) in all (\(x.frames))"],
+                            because: ["the \(closedBy) advertised a zero window \(z.advertisements) times for \(RuleInput.seconds(z.closedSeconds)) in all (\(x.frames))"],
                             checks: [Check(on: host, run: "ss -tnp 'sport = :\(port)'"), Check(on: host, run: "top -b -n 1 | head -20")])]
-        case .stall:
-            let cause = ev.string("cause") ?? "none", secs = ev.double("stalledSeconds") ?? 0
+        case .stall(let st):
+            let secs = st.stalledSeconds
             let saw = "the \(sender)'s data made no progress for \(RuleInput.seconds(secs)) (\(x.frames))"
-            switch cause {
-            case "zero-window":
+            switch st.cause {
+            case .zeroWindow:
                 return [x.cause("slow-reader", "the receiving application stopped reading (its window stayed at zero)", .high,
                                 because: [saw, "the receiver's window was zero"], checks: [Check(on: peerHost, run: "ss -tnp")])]
-            case "retransmissions-unacked":
+            case .retransmissionsUnacked:
                 return [x.cause("path-loss", "the path drops the \(sender)'s data: loss, a link down, or a path MTU black hole for full-size packets", .medium,
                                 because: [saw, "its resends were never acknowledged"],
                                 checks: [Check(on: senderHost, run: "tracepath -n \(sender == "client" ? at.server : at.client)"), at.traceroute(from: senderHost)])]
@@ -78,7 +77,7 @@ enum TransportCauses {
                 return [x.cause("peer-silent", "the receiver went silent: its host or application hung, or everything from it is lost", .medium,
                                 because: [saw, "nothing from the receiver acknowledged it"], checks: [Check(on: peerHost, run: "ss -tnp")])]
             }
-        default:
+        case .outOfOrder:
             return [x.cause("reordering", "packets of this flow take different paths (ECMP or link bonding hashing per packet, a multipath tunnel) or a device reorders them", .medium,
                             because: [x.finding.summary], checks: [at.traceroute()])]
         }
@@ -103,39 +102,39 @@ enum MTUCauses {
     ]
 
     static func causes(_ x: RuleInput) -> [Cause] {
-        let ev = x.ev
+        if case .fragments(let e)? = x.finding.facts { return fragmentCauses(x, e) }
+        guard case .mtu(let e)? = x.finding.facts else { return [] }
         let at = x.places
-        let senderHost = ev.string("sender") == "server" ? at?.onServer : at?.onClient
-        let dest = ev.string("sender") == "server" ? at?.client : at?.server
-        switch x.kind {
-        case .fragNeeded:
-            let reporter = ev.string("reporter") ?? "a router", mtu = ev.int("mtu") ?? 0
-            if ev.bool("suspicious") == true {
+        let senderHost = e.sender == .server ? at?.onServer : at?.onClient
+        let dest = e.sender == .server ? at?.client : at?.server
+        let tunnel = e.path.tunnel.map { (name: $0, overhead: e.path.tunnelOverhead) }
+        switch e.detail {
+        case .fragNeeded(let r):
+            let reporter = r.reporter.description, mtu = r.mtu
+            if r.suspicious {
                 return [x.cause("forged", "this message does not match the flow: forged, or about another connection", .medium, because: [x.finding.summary])]
             }
             var out: [Cause] = []
-            if let tunnel = ev.string("tunnel") {
-                out.append(x.cause("tunnel", "the \(tunnel) tunnel's \(ev.int("tunnelOverhead") ?? 0) bytes of overhead narrow the path to \(mtu)", .high,
-                                   because: ["\(reporter) reported MTU \(mtu) (\(x.frames)); the flow runs inside \(tunnel)"]))
+            if let tunnel {
+                out.append(x.cause("tunnel", "the \(tunnel.name) tunnel's \(tunnel.overhead) bytes of overhead narrow the path to \(mtu)", .high,
+                                   because: ["\(reporter) reported MTU \(mtu) (\(x.frames)); the flow runs inside \(tunnel.name)"]))
             }
-            out.append(x.cause("narrow-link", "the link after \(reporter) carries at most \(mtu) bytes: path MTU discovery is working\(ev.bool("honoured") == true ? " and the sender adapted" : "")", ev.bool("honoured") == true ? .high : .medium,
-                               because: ["\(reporter) reported MTU \(mtu) for a \(ev.int("quotedLength") ?? 0)-byte packet (\(x.frames))"],
+            out.append(x.cause("narrow-link", "the link after \(reporter) carries at most \(mtu) bytes: path MTU discovery is working\(r.honoured ? " and the sender adapted" : "")", r.honoured ? .high : .medium,
+                               because: ["\(reporter) reported MTU \(mtu) for a \(r.quotedLength)-byte packet (\(x.frames))"],
                                checks: [Check(on: senderHost ?? "the sender", run: "tracepath -n \(dest ?? "<the destination>")")]))
             return out
-        case .fragNeededIgnored:
+        case .ignored:
             return [x.cause("sender-ignores-icmp", "the sender ignores the router's message: its host firewall drops incoming ICMP, or path MTU discovery is off on it", .high,
                             because: [x.finding.summary + " (\(x.frames))"],
                             checks: [Check(on: senderHost ?? "the sender", run: "sysctl net.ipv4.ip_no_pmtu_disc net.ipv4.tcp_mtu_probing"),
                                      Check(on: senderHost ?? "the sender", run: "nft list ruleset | grep -n -i icmp")])]
-        case .blackhole:
-            let low = ev.int("pathMTUAtLeast") ?? 0
-            let high = ev.int("pathMTUBelow")
+        case .blackholeAtReceiver, .blackholeAtSender:
+            let (low, high) = e.pathMTURange!
             let range = high.map { "between \(low) and \($0 - 1) bytes" } ?? "at least \(low) bytes, below what the sender used"
-            let fromReceiver = ev.string("vantage") == "receiver"
             var because = [x.finding.summary + (x.frames.isEmpty ? "" : " (\(x.frames))")]
             because.append("no ICMP fragmentation-needed / packet-too-big reached the capture")
-            if fromReceiver, let m = ev.int("missingBytes") { because.append("\(m) bytes the sender's sequence numbers show it sent never arrived here; packets of up to \(low) bytes did") }
-            let overhead = ev.string("tunnel").map { "; the \($0) tunnel adds \(ev.int("tunnelOverhead") ?? 0) bytes" } ?? ""
+            if case .blackholeAtReceiver(let m, _, _, _, _) = e.detail { because.append("\(m) bytes the sender's sequence numbers show it sent never arrived here; packets of up to \(low) bytes did") }
+            let overhead = tunnel.map { "; the \($0.name) tunnel adds \($0.overhead) bytes" } ?? ""
             let size = max(low - 28, 0)
             return [x.cause("icmp-blocked", "a link on the path is narrower than the ends' 1500 bytes (path MTU \(range)\(overhead)) and the router before it does not get its ICMP \"fragmentation needed\" back to the sender: a firewall filters ICMP, or the router sends none", .high,
                             because: because,
@@ -145,19 +144,24 @@ enum MTUCauses {
         case .mssExceeded:
             return [x.cause("offload-or-clamp", "segmentation offload on the capture host (the NIC splits them later), or an MSS clamp that rewrote only one direction", .medium,
                             because: [x.finding.summary], checks: [Check(on: senderHost ?? "the capture host", run: "ethtool -k <the capture interface> | grep -E 'segmentation|receive-offload'")])]
-        case .ipFragmented:
+        }
+    }
+
+    static func fragmentCauses(_ x: RuleInput, _ e: FragmentEvidence) -> [Cause] {
+        switch e {
+        case .fragmented:
             return [x.cause("large-datagrams", "datagrams larger than the path's MTU (large UDP answers such as DNS with EDNS, or a sender without path MTU discovery)", .medium, because: [x.finding.summary])]
-        case .fragmentsIncomplete:
+        case .incomplete, .capReached:
             return [x.cause("fragment-lost", "a fragment was lost or dropped on the way (firewalls often drop non-first fragments), so the datagram never reassembled", .medium, because: [x.finding.summary],
                             checks: [Check(on: "each firewall on the path", run: "nft list ruleset | grep -n -i frag")])]
-        case .fragmentsOverlap:
-            if (ev.int("differentBytes") ?? 0) == 0 {
+        case .overlap(_, let different, _, _, _, _):
+            if different == 0 {
                 return [x.cause("duplicates", "the same fragments twice: the capture saw them twice (a SPAN port), or the sender or a device on the path resent them", .medium,
                                 because: [x.finding.summary])]
             }
             return [x.cause("overlap", "fragments that overlap with different bytes: an evasion attempt against an IDS or firewall, or a broken sender", .high,
                             because: [x.finding.summary + (x.frames.isEmpty ? "" : " (\(x.frames))")])]
-        default:
+        case .anomaly:
             return [x.cause("odd-fragments", "a sender or middlebox making unusual fragments", .low, because: [x.finding.summary])]
         }
     }
