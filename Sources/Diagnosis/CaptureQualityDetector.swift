@@ -5,7 +5,8 @@ import PacketDecoding
 /// copies of one packet (SPAN, or a router capturing on both interfaces), bytes receivers
 /// acknowledged that the capture never saw, and segments merged by the capture host's offload.
 /// Each becomes one capture-wide finding when the diagnosis closes.
-struct CaptureQualityDetector: Sendable {
+struct CaptureQualityDetector: Detector {
+    static let raises: [FindingKind] = [.captureDuplicates, .captureGap, .captureOffload]
     /// TCP segments the capture saw twice (SYN copies and data copies), and where.
     var copies: UInt64 = 0
     var copyFlows = 0

@@ -1,14 +1,10 @@
-/// Which finding kinds have a detector today. `explain` lists these; the fixture tests treat
-/// expectations of other kinds as known issues until their detector lands.
+/// Which finding kinds have a detector today: the union of what every detector raises
+/// (Detector.swift). `explain` lists these; the fixture tests treat expectations of other kinds
+/// as known issues until their detector lands.
 public enum DetectorCatalog {
-    public static let implemented: Set<FindingKind> = [
-        .handshakeUnanswered, .handshakeRefused, .handshakeUnreachable, .handshakeIncomplete, .handshakeSlow,
-        .handshakeInvalid, .synFlood, .resetAbort, .resetMiddlebox, .resetAfterIdle, .resetAfterClose, .zeroWindow, .retransmissions, .stall, .captureDuplicates, .outOfOrder,
-        .captureGap, .captureDropped, .fragNeeded, .fragNeededIgnored, .blackhole, .mssExceeded, .captureOffload,
-        .ipFragmented, .fragmentsIncomplete, .fragmentsOverlap, .fragmentsAnomaly,
-        .tlsAlert, .tlsAborted, .tlsSlow, .tlsVersionDeprecated, .certificateExpired, .certificateNotYetValid,
-        .certificateNameMismatch, .certificateSelfSigned, .certificateChainIncomplete,
-        .dnsUnanswered, .dnsError, .dnsSlow, .arpUnanswered, .arpConflict, .icmpUnreachable, .icmpTTLExceeded,
-        .decodeMalformed,
+    public static let detectors: [any Detector.Type] = Diagnoser.flowDetectorTypes.map { $0 as any Detector.Type } + [
+        DNSDetector.self, ARPDetector.self, FloodStats.self, CaptureQualityDetector.self, FragmentDetector.self,
+        DecodeQualityDetector.self, CaptureDropDetector.self,
     ]
+    public static let implemented: Set<FindingKind> = Set(detectors.flatMap { $0.raises })
 }

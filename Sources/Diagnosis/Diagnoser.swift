@@ -5,15 +5,11 @@ import PacketDecoding
 /// bounded state: capped findings per (kind, server), capped services and flows.
 public struct Diagnoser: Sendable {
     public let thresholds: Thresholds
-    let handshake: HandshakeDetector
-    let resets: ResetDetector
-    let windows: WindowDetector
-    let retransmissions: RetransmissionDetector
-    let stalls: StallDetector
-    let reordering: ReorderingDetector
-    let mtu: MTUDetector
-    let tls: TLSDetector
-    let names: NameLinkDetector
+    /// The flow detectors, in the order they judge a flow; `owner` finds the one for a kind.
+    let flowDetectors: [any FlowDetector]
+    let owner: [FindingKind: Int]
+    let dns: DNSDetector
+    let arp: ARPDetector
     public private(set) var findings: [Finding] = []
     var perGroup: [GroupKey: Int] = [:]
     var lastGroup: GroupKey?
@@ -50,66 +46,40 @@ public struct Diagnoser: Sendable {
 
     public init(thresholds: Thresholds = Thresholds()) {
         self.thresholds = thresholds
-        handshake = HandshakeDetector(thresholds: thresholds)
-        resets = ResetDetector(thresholds: thresholds)
-        windows = WindowDetector(thresholds: thresholds)
-        retransmissions = RetransmissionDetector(thresholds: thresholds)
-        stalls = StallDetector(thresholds: thresholds)
-        reordering = ReorderingDetector(thresholds: thresholds)
-        mtu = MTUDetector(thresholds: thresholds)
-        tls = TLSDetector(thresholds: thresholds)
-        names = NameLinkDetector(thresholds: thresholds)
+        flowDetectors = Self.flowDetectorTypes.map { $0.init(thresholds: thresholds) }
+        var owner: [FindingKind: Int] = [:]
+        for (i, d) in Self.flowDetectorTypes.enumerated() { for k in d.raises { owner[k] = i } }
+        self.owner = owner
+        dns = DNSDetector(thresholds: thresholds)
+        arp = ARPDetector(thresholds: thresholds)
     }
 
+    /// The order matters: resets read the handshake's outcome, stalls the zero window, TLS
+    /// takes over a reset that ended its handshake, ICMP defers to an unreachable handshake.
+    static let flowDetectorTypes: [any FlowDetector.Type] = [
+        HandshakeDetector.self, ResetDetector.self, WindowDetector.self, RetransmissionDetector.self, ReorderingDetector.self,
+        StallDetector.self, MTUDetector.self, TLSDetector.self, ICMPDetector.self,
+    ]
+
     /// What every detector says of a flow as of `now`: no state changes.
-    func judge(_ f: Flow, asOf now: Int64) -> (outcome: HandshakeOutcome, kinds: FlowKinds, resetKind: FindingKind?) {
-        let outcome = handshake.outcome(f, asOf: now)
-        var kinds = handshake.kinds(f, outcome: outcome)
-        let resetKind = resets.kind(f, outcome: outcome)
-        if let k = resetKind { kinds.append(k) }
-        let windowKind = windows.kind(f)
-        if let k = windowKind { kinds.append(k) }
-        if let k = retransmissions.kind(f) { kinds.append(k) }
-        if let k = reordering.kind(f) { kinds.append(k) }
-        if let k = stalls.kind(f, asOf: now, zeroWindowReported: windowKind != nil) { kinds.append(k) }
-        mtu.kinds(f, into: &kinds)
-        var tlsKinds = FlowKinds()
-        tls.kinds(f, into: &tlsKinds)
-        // A reset that ends a failed TLS handshake is told in the TLS finding, not as an abort.
-        if tlsKinds.contains(.tlsAlert) || tlsKinds.contains(.tlsAborted) { kinds.remove(.resetAbort) }
-        tlsKinds.forEach { kinds.append($0) }
-        if let k = names.icmpKind(f, explained: kinds.contains(.handshakeUnreachable)) { kinds.append(k) }
-        return (outcome, kinds, resetKind)
+    func judge(_ f: Flow, asOf now: Int64) -> FlowJudgement {
+        var j = FlowJudgement(now: now)
+        for d in flowDetectors { d.judge(f, &j) }
+        return j
     }
 
     /// One finding of a flow, with its causes read from that flow.
-    func finding(_ k: FindingKind, _ f: Flow, resetKind: FindingKind?, asOf now: Int64) -> Finding {
-        var out = detectorFinding(k, f, resetKind: resetKind, asOf: now)
+    func finding(_ k: FindingKind, _ f: Flow, _ j: FlowJudgement) -> Finding {
+        var out = flowDetectors[owner[k]!].finding(k, f, j)
         CauseRules.diagnose(&out, flow: f)
         return out
-    }
-
-    func detectorFinding(_ k: FindingKind, _ f: Flow, resetKind: FindingKind?, asOf now: Int64) -> Finding {
-        switch k {
-        case resetKind: resets.finding(k, f)
-        case .zeroWindow: windows.finding(f)
-        case .retransmissions: retransmissions.finding(f)
-        case .outOfOrder: reordering.finding(f)
-        case .stall: stalls.finding(f, asOf: now)
-        case .fragNeeded, .fragNeededIgnored, .blackhole, .mssExceeded: mtu.findings(k, f)
-        case .tlsAlert, .tlsAborted, .tlsSlow, .tlsVersionDeprecated, .certificateExpired, .certificateNotYetValid,
-             .certificateNameMismatch, .certificateSelfSigned, .certificateChainIncomplete:
-            tls.finding(k, f)
-        case .icmpUnreachable, .icmpTTLExceeded: names.icmpFinding(k, f)
-        default: handshake.finding(k, f)
-        }
     }
 
     /// The findings a flow would give if it ended now (live capture streams these early; the
     /// final report still judges the flow when it really ends).
     public func preview(_ f: Flow, asOf now: Int64) -> [Finding] {
         let j = judge(f, asOf: now)
-        return j.kinds.array.map { finding($0, f, resetKind: j.resetKind, asOf: now) }
+        return j.kinds.array.map { finding($0, f, j) }
     }
 
     /// One finalised flow; `now` is the capture time at which it was finalised.
@@ -117,11 +87,12 @@ public struct Diagnoser: Sendable {
         flowCount += 1
         holesForgotten &+= UInt64(f.client.loss.space.forgottenHoles) &+ UInt64(f.server.loss.space.forgottenHoles)
         if f.history.truncated { historyTruncatedFlows += 1 }
-        let (outcome, kinds, resetKind) = judge(f, asOf: now)
+        let j = judge(f, asOf: now)
+        let outcome = j.outcome, kinds = j.kinds
         // Findings are built only while their group is under the cap: a flood costs counters.
         kinds.forEach { k in
             guard countInGroup(k, server: f.serverAddress) < thresholds.maxFindingsPerGroup else { return }
-            findings.append(finding(k, f, resetKind: resetKind, asOf: now))
+            findings.append(finding(k, f, j))
         }
         account(f, outcome: outcome, kinds: kinds)
         vantage.add(FlowVantage(f), f)
@@ -171,8 +142,9 @@ public struct Diagnoser: Sendable {
                 if serviceStats[i].dnsLatencies.count < ServiceStats.maxSamples { serviceStats[i].dnsLatencies.append(t.answerTime &- t.firstTime) }
             }
         }
-        guard let k = names.kind(t), countInGroup(k, server: t.server) < thresholds.maxFindingsPerGroup else { return }
-        findings.append(names.finding(t))
+        for k in dns.kinds(t) where countInGroup(k, server: t.server) < thresholds.maxFindingsPerGroup {
+            findings.append(dns.finding(k, t))
+        }
     }
 
     /// A connection that failed just after the same client's DNS lookup failed is told with that
@@ -201,8 +173,8 @@ public struct Diagnoser: Sendable {
 
     /// One address asked for on the link (arp.*).
     public mutating func arpRecord(_ r: ARPRecord) {
-        for k in names.kinds(r) where countInGroup(k, server: r.target) < thresholds.maxFindingsPerGroup {
-            findings.append(names.finding(k, r))
+        for k in arp.kinds(r) where countInGroup(k, server: r.target) < thresholds.maxFindingsPerGroup {
+            findings.append(arp.finding(k, r))
         }
     }
 

@@ -4,7 +4,8 @@ import PacketDecoding
 /// IP fragmentation per flow (detection-rules.md §9.4): which flows fragment and at what sizes,
 /// sets that never completed, overlaps and abnormal fragments. Fed one record per datagram by
 /// the fragment tracker; bounded in the flows it keeps apart.
-public struct FragmentDetector: Sendable {
+public struct FragmentDetector: Detector {
+    public static let raises: [FindingKind] = [.ipFragmented, .fragmentsIncomplete, .fragmentsOverlap, .fragmentsAnomaly]
     /// The flow a fragmented datagram belongs to, from its sender's point of view.
     struct FlowKey: Hashable, Sendable {
         var source: IPAddress, destination: IPAddress

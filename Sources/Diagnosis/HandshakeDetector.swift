@@ -57,7 +57,10 @@ public struct FlowKinds: Sendable {
 }
 
 /// The handshake failures of DESIGN.md §3 (tcp.handshake.*), judged at the end of each flow.
-public struct HandshakeDetector: Sendable {
+public struct HandshakeDetector: FlowDetector {
+    public static let raises: [FindingKind] = [.handshakeUnanswered, .handshakeRefused, .handshakeUnreachable, .handshakeIncomplete,
+                                               .handshakeSlow, .handshakeInvalid]
+
     public var thresholds: Thresholds
     public init(thresholds: Thresholds) { self.thresholds = thresholds }
 
@@ -117,6 +120,13 @@ public struct HandshakeDetector: Sendable {
     }
 
     static func retries(_ f: Flow) -> Int { Int(f.client.syns.count) - 1 + max(Int(f.server.syns.count) - 1, 0) }
+
+    public func judge(_ f: Flow, _ j: inout FlowJudgement) {
+        j.outcome = outcome(f, asOf: j.now)
+        kinds(f, outcome: j.outcome).forEach { j.kinds.append($0) }
+    }
+
+    public func finding(_ k: FindingKind, _ f: Flow, _ j: FlowJudgement) -> Finding { finding(k, f) }
 
     /// Builds the finding of one kind that `kinds` returned for this flow.
     public func finding(_ kind: FindingKind, _ f: Flow) -> Finding {

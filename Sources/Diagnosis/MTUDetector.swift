@@ -3,12 +3,17 @@ import PacketDecoding
 
 /// Path MTU problems per flow (detection-rules.md §9.4): messages from routers and whether the
 /// sender honoured them, black holes where no message came, and segments above the peer's MSS.
-public struct MTUDetector: Sendable {
+public struct MTUDetector: FlowDetector {
+    public static let raises: [FindingKind] = [.fragNeeded, .fragNeededIgnored, .blackhole, .mssExceeded]
     public var thresholds: Thresholds
     public init(thresholds: Thresholds) { self.thresholds = thresholds }
 
     /// IP and TCP header bytes around an MSS: what a full segment adds on the wire.
     static func headers(v6: Bool) -> Int { v6 ? 60 : 40 }
+
+    public func judge(_ f: Flow, _ j: inout FlowJudgement) { kinds(f, into: &j.kinds) }
+
+    public func finding(_ k: FindingKind, _ f: Flow, _ j: FlowJudgement) -> Finding { findings(k, f) }
 
     public func kinds(_ f: Flow, into kinds: inout FlowKinds) {
         // Router messages matter for any protocol (large UDP answers with DF too).

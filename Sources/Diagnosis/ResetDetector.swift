@@ -3,7 +3,9 @@ import PacketDecoding
 
 /// Resets after the handshake (DESIGN.md §3 tcp.reset.*): who, when, how valid, and whether the
 /// endpoint named as sender really sent it. Handshake-time resets belong to HandshakeDetector.
-public struct ResetDetector: Sendable {
+public struct ResetDetector: FlowDetector {
+    public static let raises: [FindingKind] = [.resetAbort, .resetMiddlebox, .resetAfterIdle, .resetAfterClose]
+
     public var thresholds: Thresholds
     public init(thresholds: Thresholds) { self.thresholds = thresholds }
 
@@ -59,6 +61,12 @@ public struct ResetDetector: Sendable {
         if r.phase == .afterFin { return .resetAfterClose }
         return .resetAbort
     }
+
+    public func judge(_ f: Flow, _ j: inout FlowJudgement) {
+        if let k = kind(f, outcome: j.outcome) { j.kinds.append(k) }
+    }
+
+    public func finding(_ k: FindingKind, _ f: Flow, _ j: FlowJudgement) -> Finding { finding(k, f) }
 
     public func finding(_ kind: FindingKind, _ f: Flow) -> Finding {
         let r = f.reset!

@@ -4,7 +4,8 @@ import PacketDecoding
 /// No forward progress with data outstanding (DESIGN.md §3 tcp.stall): the longest wait, per
 /// side, between data being outstanding and the peer acknowledging more of it, with its cause.
 /// A stall explained by a zero window that is already tcp.zero-window is not reported twice.
-public struct StallDetector: Sendable {
+public struct StallDetector: FlowDetector {
+    public static let raises: [FindingKind] = [.stall]
     public var thresholds: Thresholds
     public init(thresholds: Thresholds) { self.thresholds = thresholds }
 
@@ -39,6 +40,12 @@ public struct StallDetector: Sendable {
         if s.cause == .zeroWindow && zeroWindowReported { return nil }
         return .stall
     }
+
+    public func judge(_ f: Flow, _ j: inout FlowJudgement) {
+        if let k = kind(f, asOf: j.now, zeroWindowReported: j.kinds.contains(.zeroWindow)) { j.kinds.append(k) }
+    }
+
+    public func finding(_ k: FindingKind, _ f: Flow, _ j: FlowJudgement) -> Finding { finding(f, asOf: j.now) }
 
     public func finding(_ f: Flow, asOf now: Int64) -> Finding {
         let s = longest(f, asOf: now)!

@@ -5,7 +5,8 @@ import PacketDecoding
 /// Half-open attempts against one server, summarised without keeping one entry per source:
 /// distinct sources counted exactly up to a cap, then estimated by linear counting over a fixed
 /// bitmap; heavy hitters by Space-Saving in fixed slots.
-struct FloodStats: Sendable {
+struct FloodStats: Detector {
+    static let raises: [FindingKind] = [.synFlood]
     static let maxTrackedSources = 4096
     static let bitmapBits = 1 << 20
     static let heavyHitterSlots = 32

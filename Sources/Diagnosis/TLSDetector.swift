@@ -5,9 +5,22 @@ import PacketDecoding
 /// TLS handshakes (DESIGN.md §3, detection-rules.md §9.5): alerts with sender and stage,
 /// handshakes that never completed with their stage and cause, slow and deprecated ones, and
 /// what the server's certificate says (TLS ≤ 1.2, where it is visible).
-public struct TLSDetector: Sendable {
+public struct TLSDetector: FlowDetector {
+    public static let raises: [FindingKind] = [.tlsAlert, .tlsAborted, .tlsSlow, .tlsVersionDeprecated, .certificateExpired,
+                                               .certificateNotYetValid, .certificateNameMismatch, .certificateSelfSigned,
+                                               .certificateChainIncomplete]
     public var thresholds: Thresholds
     public init(thresholds: Thresholds) { self.thresholds = thresholds }
+
+    public func judge(_ f: Flow, _ j: inout FlowJudgement) {
+        var tls = FlowKinds()
+        kinds(f, into: &tls)
+        // A reset that ends a failed TLS handshake is told in the TLS finding, not as an abort.
+        if tls.contains(.tlsAlert) || tls.contains(.tlsAborted) { j.kinds.remove(.resetAbort) }
+        tls.forEach { j.kinds.append($0) }
+    }
+
+    public func finding(_ k: FindingKind, _ f: Flow, _ j: FlowJudgement) -> Finding { finding(k, f) }
 
     public func kinds(_ f: Flow, into kinds: inout FlowKinds) {
         // A capture that starts mid-connection may still show an alert.

@@ -5,7 +5,8 @@ import PacketDecoding
 /// reading. Every zero-window advertisement is counted as Wireshark counts it; a finding is
 /// raised when a window stayed closed long enough to matter (until the end counts), or closed
 /// again and again. A brief closure is flow control doing its job.
-public struct WindowDetector: Sendable {
+public struct WindowDetector: FlowDetector {
+    public static let raises: [FindingKind] = [.zeroWindow]
     public var thresholds: Thresholds
     public init(thresholds: Thresholds) { self.thresholds = thresholds }
 
@@ -38,6 +39,12 @@ public struct WindowDetector: Sendable {
         let limit = Int64(thresholds.zeroWindowMinSeconds * 1e9)
         return closures(f).contains { $0.total >= limit || Int($0.ads) >= thresholds.zeroWindowMinAdvertisements } ? .zeroWindow : nil
     }
+
+    public func judge(_ f: Flow, _ j: inout FlowJudgement) {
+        if let k = kind(f) { j.kinds.append(k) }
+    }
+
+    public func finding(_ k: FindingKind, _ f: Flow, _ j: FlowJudgement) -> Finding { finding(f) }
 
     public func finding(_ f: Flow) -> Finding {
         let cs = closures(f).sorted { $0.total > $1.total }

@@ -135,17 +135,8 @@ public enum LiveAnalysis {
                                 linkTypeNumber: Int(link.rawValue), snapshotLength: cap.snapshotLength, packets: packets,
                                 truncated: failure != nil, readError: failure)],
             options: options.analysis, analyzer: analyzer, diagnoser: diagnosis.value)
-        let dropped = stats.droppedByKernel &+ stats.droppedByInterface
-        if dropped > 0 {
-            var drop = Finding(
-                kind: .captureDropped, severity: dropped * 100 >= max(stats.received, 1) ? .error : .warning,
-                summary: "libpcap dropped \(dropped) packets (\(stats.droppedByKernel) in the kernel buffer, \(stats.droppedByInterface) at the interface) of \(stats.received) received: the analysis misses them, and gaps in flows may be the capture's",
-                frames: [], firstTime: 0, lastTime: 0,
-                evidence: [:], facts: .capture(.dropped(received: Int(stats.received), droppedByKernel: Int(stats.droppedByKernel),
-                                                        droppedByInterface: Int(stats.droppedByInterface))),
-                filter: "", flow: nil)
-            drop.evidence = drop.facts!.json
-            CauseRules.diagnose(&drop)
+        if let drop = CaptureDropDetector.finding(received: stats.received, droppedByKernel: stats.droppedByKernel,
+                                                  droppedByInterface: stats.droppedByInterface) {
             report.findings.insert(drop, at: 0)
             let suppressed = report.summary.suppressed
             report.summary = Summary(findings: report.findings)
