@@ -173,7 +173,6 @@ enum CaptureCauses {
         CauseInfo("capture.gap/capture-loss", "the capture dropped packets", raisedBy: "ACKs for bytes never captured", ruledOutBy: "no gap"),
         CauseInfo("capture.duplicates/double-capture", "the capture sees packets twice (SPAN, -i any on a router)", raisedBy: "identical segments milliseconds apart", ruledOutBy: "none"),
         CauseInfo("capture.dropped/kernel-drops", "the capture host could not keep up", raisedBy: "libpcap drop counters", ruledOutBy: "zero drops"),
-        CauseInfo("capture.truncated/snaplen", "the snap length cut payloads", raisedBy: "packets cut below what analysis needs", ruledOutBy: "full snaplen"),
         CauseInfo("capture.offload/offload", "segmentation offload on the capture host", raisedBy: "segments larger than any link", ruledOutBy: "MTU-sized segments"),
         CauseInfo("decode.malformed/bad-headers", "invalid headers from a sender, middlebox or encapsulation", raisedBy: "packets that did not decode", ruledOutBy: "none"),
     ]
@@ -188,9 +187,6 @@ enum CaptureCauses {
         case .captureDropped:
             return [x.cause("kernel-drops", "the capture host could not keep up: the kernel or interface dropped packets before the capture", .high, because: [x.finding.summary],
                             checks: [Check(on: "the capture host", run: "tcpdump -B 65536 with a narrower -f filter")])]
-        case .captureTruncated:
-            return [x.cause("snaplen", "the capture's snap length cut packets shorter than the analysis needed", .high, because: [x.finding.summary],
-                            checks: [Check(on: "the capture host", run: "tcpdump -s 0 (capture whole packets)")])]
         case .captureOffload:
             return [x.cause("offload", "the capture host's segmentation or receive offload merged segments: sizes here are not what crossed the wire", .high, because: [x.finding.summary],
                             checks: [Check(on: "the capture host", run: "ethtool -K <the capture interface> tso off gso off gro off")])]
