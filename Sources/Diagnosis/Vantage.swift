@@ -74,6 +74,9 @@ public struct FlowVantage: Sendable, Equatable {
         }
     }
 
+    /// A vantage known from elsewhere (the capture as a whole), without the flow's own figures.
+    init(point: VantagePoint) { self.point = point }
+
     var atClient: Bool { point == .client }
     var atServer: Bool { point == .server }
 }

@@ -12,6 +12,9 @@ struct RuleCase: Sendable, CustomTestStringConvertible {
     var fires: @Sendable () throws -> [Finding]
     /// Findings in which no finding of its kind has `id` first.
     var nearMiss: @Sendable () throws -> [Finding]
+    /// False for a cause that by design is never first, an alternative kept beside a likelier one
+    /// until something tells them apart: then it must be listed, and absent from the near miss.
+    var leads = true
     var testDescription: String { id }
 
     var kind: String { String(id.split(separator: "/")[0]) }
@@ -35,26 +38,30 @@ enum RuleCoverage {
     @Test("every cause rule in the catalog has a case here")
     func everyRuleHasACase() {
         let covered = Set(RuleCoverage.all.map(\.id))
+        var missing: [String] = []
         for k in FindingKind.allCases where DetectorCatalog.implemented.contains(k) {
-            for r in CauseCatalog.causes(of: k) {
-                #expect(covered.contains(r.id), "\(r.id) has no case in RuleCoverage")
+            // Certificate rules need the test PKI: their cases are in CertificateCheckTests.
+            for r in CauseCatalog.causes(of: k) where !r.id.hasPrefix("tls.certificate.") && !covered.contains(r.id) {
+                missing.append(r.id)
             }
         }
+        #expect(missing.isEmpty, "no case in RuleCoverage for \(missing)")
     }
 
     @Test("the rule fires: it is its finding's first cause", arguments: RuleCoverage.all)
     func fires(_ c: RuleCase) throws {
         let found = try c.fires().filter { $0.kind.rawValue == c.kind }
-        #expect(found.contains { $0.causes.first?.id == c.id },
-                "\(c.id): got \(found.map { "\($0.kind.rawValue) → \($0.causes.first?.id ?? "none")" })")
-        for f in found where f.causes.first?.id == c.id {
-            #expect(!(f.causes.first?.because.isEmpty ?? true), "\(c.id) says no because")
+        let hit = found.filter { c.leads ? $0.causes.first?.id == c.id : $0.causes.contains { $0.id == c.id } }
+        #expect(!hit.isEmpty, "\(c.id): got \(found.map { "\($0.kind.rawValue) → \($0.causes.map(\.id))" })")
+        for f in hit {
+            #expect(f.causes.first { $0.id == c.id }?.because.isEmpty == false, "\(c.id) says no because")
         }
     }
 
     @Test("the near miss: one fact changed, the rule is not the first cause", arguments: RuleCoverage.all)
     func nearMiss(_ c: RuleCase) throws {
         let found = try c.nearMiss().filter { $0.kind.rawValue == c.kind }
-        #expect(!found.contains { $0.causes.first?.id == c.id }, "\(c.id) still first in \(found.map(\.summary))")
+        let hit = found.filter { c.leads ? $0.causes.first?.id == c.id : $0.causes.contains { $0.id == c.id } }
+        #expect(hit.isEmpty, "\(c.id) still \(c.leads ? "first" : "listed") in \(hit.map(\.summary))")
     }
 }

@@ -17,13 +17,37 @@ extension Diagnoser {
             if answered[a, default: []].count < 16 { answered[a, default: []].append(k.port) }
             if st.serverTTL != 0 { ttl[a] = st.serverTTL }
         }
+        // The capture sat on one server host (as its other flows say): SYNs to it reached it.
+        let whole = captureVantage
+        let onServer = whole.point == .server ? whole.host : nil
+        // Addresses asked for over ARP that no one answered: hosts absent from their link.
+        let absent = Set(out.compactMap { f -> String? in
+            if case .arp(.unanswered(let target, _, _))? = f.facts { target.description } else { nil }
+        })
         for i in out.indices {
             guard let flow = out[i].flow else { continue }
             let addr = flow.server.ip
-            let x = RuleInput(out[i])
+            var x = RuleInput(out[i])
             guard let at = x.places else { continue }
             switch out[i].kind {
             case .handshakeUnanswered:
+                if addr == onServer {
+                    x.vantage = FlowVantage(point: .server)
+                    out[i].causes = HandshakeCauses.causes(x).ranked()
+                    for j in out[i].causes.indices { out[i].causes[j].because.append(whole.because) }
+                }
+                if absent.contains(addr) {
+                    let arp = out.first { f in
+                        if case .arp(.unanswered(let target, _, _))? = f.facts { target.description == addr } else { false }
+                    }
+                    out[i].causes.removeAll { $0.id.hasSuffix("/host-down") || $0.id.hasSuffix("/path-filter") }
+                    out[i].causes.insert(x.cause("host-down", "\(at.server) is down or not on its link: the last hop asked for it over ARP and nothing answered, so no filter is needed to explain the silence", .high,
+                                                 because: [out[i].causes.first?.because.first ?? out[i].summary,
+                                                           "ARP requests for \(at.server) went unanswered (\(RuleInput.frames(arp?.frames ?? [])))"],
+                                                 checks: [Check(on: "a host on \(at.server)'s link", run: "ip neigh show \(at.server)"),
+                                                          Check(on: "a host on \(at.server)'s link", run: "arping -c 3 \(at.server)")]), at: 0)
+                    continue
+                }
                 let ports = (answered[addr] ?? []).filter { Int($0) != flow.server.port }
                 if !ports.isEmpty {
                     let list = ports.sorted().prefix(6).map { "\($0)" }.joined(separator: ", ")

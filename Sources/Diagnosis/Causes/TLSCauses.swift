@@ -26,8 +26,8 @@ enum TLSCauses {
         c("encrypted-client-rejected", "the client rejected the server's certificate or parameters (alert encrypted)", "an encrypted alert from the client after the server's flight", "a readable alert, or a key log"),
         c("other-alert", "an alert this table does not cover", "any other description", "the descriptions above"),
         a("not-tls", "the service on this port does not speak TLS", "the server answered the ClientHello with bytes that are not TLS", "a TLS record from the server"),
-        a("server-silent", "the server accepted TCP but never answered the ClientHello", "no ServerHello, nothing from the server, the client gave up or the capture ended", "any server TLS record"),
-        a("hello-lost", "the ClientHello did not get through (too large for the path)", "a ClientHello in several segments, retransmitted and not acknowledged", "the ClientHello acknowledged"),
+        a("server-silent", "the server accepted TCP but never answered the ClientHello", "no ServerHello, nothing from the server, the client gave up or the capture ended", "any server TLS record, or a multi-segment ClientHello the server never fully acknowledged"),
+        a("hello-lost", "the ClientHello did not get through (too large for the path)", "a ClientHello in several segments, retransmitted and not all acknowledged by the server", "the server acknowledged the whole ClientHello (then it is server-silent)"),
         a("server-rejected-hello", "the server (or an SNI filter in front of it) rejected the ClientHello without an alert", "a FIN or RST from the server right after the ClientHello", "a ServerHello or an alert"),
         a("forged-reset", "a middlebox reset the connection in the server's name (SNI filtering)", "a RST after the ClientHello whose TTL differs from the server's", "a RST with the server's TTL"),
         a("client-abandoned", "the client gave up on the server's flight without an alert (it did not trust it)", "the client closed or reset after the server's certificate flight", "the server closed first"),
@@ -333,15 +333,17 @@ enum TLSCauses {
                             because: [detail], checks: [Check(on: at.onClient, run: "tracepath -n \(at.server)")])]
         case (_, .clientHello):
             let segs = Int(t.client.firstMessageSegments)
+            // The server's TCP never acknowledged all of the hello: its application never had it.
+            let unacked = f.client.highestSeqEnd.map { end in f.server.highestAck.map { $0 < end } ?? true } ?? false
+            if cause == .timeout && segs > 1 && f.client.retransmissions > 0 && unacked {
+                return [x.cause("hello-lost", "the \(segs)-segment ClientHello did not get through: full-size segments are lost on the path (a path MTU problem for large hellos, e.g. post-quantum key shares), so the server never had it to answer", .high,
+                                because: ["the ClientHello (frame \(t.clientHelloFrame)) took \(segs) segments and was retransmitted", "\(at.server) never acknowledged all of it"],
+                                checks: [Check(on: at.onClient, run: "tracepath -n \(at.server)"), Check(on: at.onClient, run: "ping -M do -s 1472 -c 3 \(at.server)")])]
+            }
             if cause == .timeout {
-                var out = [x.cause("server-silent", "\(at.server) accepted the TCP connection but never answered the \(hello): the service on port \(at.port) is not TLS (one that waits for the client to speak in its own protocol) or hangs, or a middlebox swallows the ClientHello", .high,
+                return [x.cause("server-silent", "\(at.server) accepted the TCP connection but never answered the \(hello): the service on port \(at.port) is not TLS (one that waits for the client to speak in its own protocol) or hangs, or a middlebox swallows the ClientHello", .high,
                                    because: ["nothing at all came from the server after the ClientHello: " + detail],
                                    checks: [probe, Check(on: at.onServer, run: "ss -ltnp 'sport = :\(at.port)'")])]
-                if segs > 1 && f.client.retransmissions > 0 {
-                    out.append(x.cause("hello-lost", "the \(segs)-segment ClientHello did not get through (a path MTU problem for large hellos, e.g. post-quantum key shares)", .medium,
-                                       because: ["the ClientHello took \(segs) segments and was retransmitted"], checks: [Check(on: at.onClient, run: "tracepath -n \(at.server)")]))
-                }
-                return out
             }
             var out: [Cause] = []
             if cause == .rst && by == "server", let r = f.reset, f.server.ttlPackets > 0, r.ttl < f.server.ttlMin || r.ttl > f.server.ttlMax {
