@@ -334,7 +334,8 @@ enum TLSCauses {
         case (_, .clientHello):
             let segs = Int(t.client.firstMessageSegments)
             // The server's TCP never acknowledged all of the hello: its application never had it.
-            let unacked = f.client.highestSeqEnd.map { end in f.server.highestAck.map { $0 < end } ?? true } ?? false
+            let dataEnd = f.client.highestSeqEnd.map { f.client.sentFIN ? $0 + -1 : $0 }   // a FIN takes one number
+            let unacked = dataEnd.map { end in f.server.highestAck.map { $0 < end } ?? true } ?? false
             if cause == .timeout && segs > 1 && f.client.retransmissions > 0 && unacked {
                 return [x.cause("hello-lost", "the \(segs)-segment ClientHello did not get through: full-size segments are lost on the path (a path MTU problem for large hellos, e.g. post-quantum key shares), so the server never had it to answer", .high,
                                 because: ["the ClientHello (frame \(t.clientHelloFrame)) took \(segs) segments and was retransmitted", "\(at.server) never acknowledged all of it"],
