@@ -17,6 +17,7 @@ demo: build
 test:
 	@Scripts/install-deps test
 	$(SWIFT) test
+	SWIFT=$(SWIFT) Scripts/release-check
 
 # The whole suite once more under AddressSanitizer (its own build folder). Leak checking is off:
 # LeakSanitizer reports XCTest's own allocations (XCTMain) at exit, which fails every run.
