@@ -11,7 +11,7 @@ enum TransportCauses {
         CauseInfo("tcp.retransmissions/congestion", "congestion or random loss on a busy link", raisedBy: "mostly fast retransmissions after duplicate ACKs", ruledOutBy: "mostly timeouts"),
         CauseInfo("tcp.retransmissions/blackout", "the path went dead for a while", raisedBy: "mostly timeout resends, several at one segment", ruledOutBy: "fast retransmissions"),
         CauseInfo("tcp.zero-window/slow-reader", "the receiving application stopped reading", raisedBy: "zero window advertisements from one side", ruledOutBy: "none"),
-        CauseInfo("tcp.stall/slow-reader", "the receiver's application stopped reading", raisedBy: "a stall during a zero window", ruledOutBy: "an open window"),
+        CauseInfo("tcp.stall/slow-reader", "the receiver's application stopped reading", raisedBy: "a stall during which the receiver's window stayed at zero for at least half the wait", ruledOutBy: "a window open for most of the wait (then peer-silent leads)"),
         CauseInfo("tcp.stall/path-loss", "the path dropped the data (loss, black hole)", raisedBy: "retransmissions with nothing acknowledged", ruledOutBy: "no retransmission"),
         CauseInfo("tcp.stall/peer-silent", "the receiver went silent", raisedBy: "outstanding data, no ACK, no resend seen", ruledOutBy: "ACKs from the receiver"),
         CauseInfo("tcp.out-of-order/reordering", "packets take different paths", raisedBy: "segments arriving below the highest sequence within an RTT", ruledOutBy: "in-order delivery"),
@@ -67,8 +67,19 @@ enum TransportCauses {
             let saw = "the \(sender)'s data made no progress for \(RuleInput.seconds(secs)) (\(x.frames))"
             switch st.cause {
             case .zeroWindow:
-                return [x.cause("slow-reader", "the receiving application stopped reading (its window stayed at zero)", .high,
-                                because: [saw, "the receiver's window was zero"], checks: [Check(on: peerHost, run: "ss -tnp")])]
+                // How long the window really stayed shut: a brief zero in a long wait is not why it lasted.
+                let closed = x.flow.map { f -> Double in
+                    let r = st.sender == .client ? f.server : f.client
+                    let open = r.zeroWindowOpen ? max(f.lastTime &- r.zeroWindowClosedSince, 0) : 0
+                    return FlowFacts.ms(r.zeroWindowTotal &+ open) / 1000
+                } ?? secs
+                let reader = x.cause("slow-reader", "the receiving application stopped reading (its window stayed at zero)", closed * 2 >= secs ? .high : .low,
+                                     because: [saw, "the receiver's window was zero for \(RuleInput.seconds(closed)) of it"],
+                                     checks: [Check(on: peerHost, run: "ss -tnp")])
+                guard closed * 2 < secs else { return [reader] }
+                return [x.cause("peer-silent", "the receiver went silent: its window reopened soon, yet nothing acknowledged the data for most of the wait (its host or application hung, or its ACKs are lost)", .medium,
+                                because: [saw, "the receiver's window was zero for only \(RuleInput.seconds(closed)) of it"],
+                                checks: [Check(on: peerHost, run: "ss -tnp")]), reader]
             case .retransmissionsUnacked:
                 return [x.cause("path-loss", "the path drops the \(sender)'s data: loss, a link down, or a path MTU black hole for full-size packets", .medium,
                                 because: [saw, "its resends were never acknowledged"],
