@@ -32,7 +32,7 @@ public struct DNSDetector: RecordDetector {
         let server = FlowFacts.endpoint(t.server, t.serverPort), client = FlowFacts.endpoint(t.client, t.clientPort)
         let q = "\(name) (\(Self.qtype(t.qtype)))"
         var facts = DNSEvidence(qname: name, qtype: Self.qtype(t.qtype), queries: t.queries, overTCP: t.overTCP, answer: .none,
-                                truncatedAnswer: t.truncatedAnswer)
+                                truncatedAnswer: t.truncatedAnswer, retriedOverTCP: t.retriedOverTCP)
         let kind = kind(t)!
         let summary: String
         var severity: Severity

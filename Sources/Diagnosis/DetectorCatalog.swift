@@ -4,7 +4,7 @@
 public enum DetectorCatalog {
     public static let detectors: [any Detector.Type] = Diagnoser.flowDetectorTypes.map { $0 as any Detector.Type } + [
         DNSDetector.self, ARPDetector.self, FloodStats.self, CaptureQualityDetector.self, FragmentDetector.self,
-        DecodeQualityDetector.self, CaptureDropDetector.self,
+        DecodeQualityDetector.self, CaptureDropDetector.self, ScanDetector.self,
     ]
     public static let implemented: Set<FindingKind> = Set(detectors.flatMap { $0.raises })
 }

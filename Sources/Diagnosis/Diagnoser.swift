@@ -38,6 +38,8 @@ public struct Diagnoser: Sendable {
     public var fragmentSetCap = 65_536
     /// Where the capture sat, flow by flow.
     var vantage = VantageTally()
+    /// ARP questions per requester, for ARP sweeps.
+    var arpAsked = ScanDetector.ARPTally()
 
     static let maxServices = 65_536
 
@@ -173,6 +175,7 @@ public struct Diagnoser: Sendable {
 
     /// One address asked for on the link (arp.*).
     public mutating func arpRecord(_ r: ARPRecord) {
+        arpAsked.add(r)
         for k in arp.kinds(r) where countInGroup(k, server: r.target) < thresholds.maxFindingsPerGroup {
             findings.append(arp.finding(k, r))
         }
@@ -262,7 +265,7 @@ public struct Diagnoser: Sendable {
         }
         lastService = (key, i)
         if let ttl = serverTTL { serviceStats[i].serverTTL = ttl }
-        serviceStats[i].add(client: client, sentSYN: sentSYN, rtt: rtt, firstFrame: firstFrame, outcome: outcome, kinds: kinds)
+        serviceStats[i].add(client: client, sentSYN: sentSYN, rtt: rtt, firstFrame: firstFrame, firstTime: firstTime, outcome: outcome, kinds: kinds)
         // Half-open: unanswered or unACKed, including attempts the capture ended too soon to judge.
         if outcome == .unanswered || outcome == .incomplete || (outcome == .pending && proto == .tcp) {
             if floods[i] == nil { floods[i] = FloodStats() }
@@ -283,15 +286,38 @@ public struct Diagnoser: Sendable {
         out += captureQuality.findings()
         let frag = fragments.findings(maxSets: fragmentSetCap, cap: thresholds.maxFindingsPerGroup)
         out += frag.findings
-        for i in out.indices where out[i].causes.isEmpty { CauseRules.diagnose(&out[i]) }
-        refineCauses(&out)
-        Self.correlateDNS(&out)
         // Findings counted but not kept, by kind: what each (kind, server) group had over the cap.
         var groups = perGroup
         if let lg = lastGroup { groups[lg] = lastGroupCount }
+        // Scans: their probes' findings fold into one scan finding, their services leave the table.
+        let scanner = ScanDetector(thresholds: thresholds)
+        var scanned = Set<Int>()
+        var scanFindings: [Finding] = []
+        for s in scanner.scans(keys: serviceKeys, stats: serviceStats) {
+            let probed = Set(s.services.map { "\(serviceKeys[$0].address) \(serviceKeys[$0].port)" })
+            let before = out.count
+            out.removeAll { ScanDetector.folds($0, scanner: s.scanner.description, probed: probed) }
+            // The probes' findings over the cap were counted per (kind, server): those groups go too.
+            var over = 0
+            for (g, n) in groups where n > thresholds.maxFindingsPerGroup && g.kind.rawValue.hasPrefix("tcp.handshake.")
+                && s.services.contains(where: { serviceKeys[$0].address == g.server }) {
+                let probes = s.services.filter { serviceKeys[$0].address == g.server }.reduce(0) { $0 + serviceStats[$1].flows }
+                let cut = min(n - thresholds.maxFindingsPerGroup, probes)
+                groups[g] = n - cut
+                over += cut
+            }
+            scanFindings.append(scanner.finding(s, keys: serviceKeys, stats: serviceStats, folded: before - out.count + over))
+            scanned.formUnion(s.services)
+        }
+        scanFindings += scanner.arpSweeps(arpAsked, findings: &out)
+        out = scanFindings + out
+        for i in out.indices where out[i].causes.isEmpty { CauseRules.diagnose(&out[i]) }
+        refineCauses(&out)
+        Self.correlateDNS(&out)
         var suppressed: [FindingKind: Int] = frag.suppressed
         for (g, n) in groups where n > thresholds.maxFindingsPerGroup { suppressed[g.kind, default: 0] += n - thresholds.maxFindingsPerGroup }
-        let table = zip(serviceKeys, serviceStats).map { ServiceSummary(key: $0, stats: $1) }
+        let table = zip(serviceKeys, serviceStats).enumerated().filter { !scanned.contains($0.offset) }
+            .map { ServiceSummary(key: $0.element.0, stats: $0.element.1) }
             .sorted { ($0.failureScore, $0.attempts, $1.endpoint) > ($1.failureScore, $1.attempts, $0.endpoint) }
         return (out, table, flowEntries, suppressed)
     }

@@ -53,6 +53,9 @@ public enum FindingKind: String, Codable, Sendable, CaseIterable {
     case arpUnanswered = "arp.unanswered"
     case arpConflict = "arp.conflict"
     case decodeMalformed = "decode.malformed"
+    case portScan = "scan.ports"
+    case hostSweep = "scan.hosts"
+    case arpSweep = "scan.arp"
 }
 
 /// A small JSON value for structured evidence, encoded as plain JSON (not Swift's enum shape).
@@ -120,14 +123,7 @@ public struct Finding: Codable, Sendable, Equatable {
     public var vantage: String?
     /// The evidence, typed, for the families that have it (what the cause rules read); not in the
     /// JSON, which prints `evidence`, made from it.
-    public var facts: FindingFacts? {
-        get { factsBox?.value }
-        set { factsBox = newValue.map(FactsBox.init) }
-    }
-    /// Held in a box, so Finding's own layout is a few plain fields whatever FindingFacts holds.
-    /// Stored inline, release builds of Swift 6.3.1 crashed copying a Finding outside Diagnosis
-    /// (debug and ASan builds did not); Scripts/release-check guards against that.
-    var factsBox: FactsBox?
+    public var facts: FindingFacts?
     /// A Wireshark display filter that shows the flow or packets concerned.
     public var filter: String
     /// nil for capture-wide findings.
@@ -174,13 +170,7 @@ public struct Finding: Codable, Sendable, Equatable {
                 filter: String, flow: FlowRef?) {
         self.kind = kind; self.severity = severity; self.summary = summary; self.frames = frames
         self.firstTime = firstTime; self.lastTime = lastTime; self.evidence = evidence
-        self.factsBox = facts.map(FactsBox.init); self.causes = causes; self.filter = filter; self.flow = flow
+        self.facts = facts; self.causes = causes; self.filter = filter; self.flow = flow
     }
 }
 
-/// A finding's typed evidence, immutable once built.
-final class FactsBox: Sendable, Equatable {
-    let value: FindingFacts
-    init(_ value: FindingFacts) { self.value = value }
-    static func == (a: FactsBox, b: FactsBox) -> Bool { a.value == b.value }
-}

@@ -21,10 +21,10 @@ public struct ICMPDetector: FlowDetector {
         guard let e = f.icmp, !explained else { return nil }
         if e.v6 {
             if e.type == 1 { return .icmpUnreachable }
-            if e.type == 3 && e.code == 0 { return .icmpTTLExceeded }
+            if e.type == 3 && e.code <= 1 { return .icmpTTLExceeded }
         } else {
             if e.type == 3 && e.code != 4 { return .icmpUnreachable }
-            if e.type == 11 && e.code == 0 { return .icmpTTLExceeded }
+            if e.type == 11 && e.code <= 1 { return .icmpTTLExceeded }
         }
         return nil
     }
@@ -47,12 +47,13 @@ public struct ICMPDetector: FlowDetector {
         var summary = "\(e.reporter) answered \(sender)'s \(proto) packets to \(peer) with ICMP \(name)"
         if f.icmpCount > 1 { summary += " (\(f.icmpCount) times)" }
         if k == .icmpUnreachable && !e.v6 && e.code == 3 && f.key.proto == .udp { summary += ": nothing listens on that port (the service is down)" }
-        if k == .icmpTTLExceeded { summary += ": the packets ran out of hops (a routing loop, or a path longer than their TTL)" }
+        if k == .icmpTTLExceeded { summary += e.code == 1 ? ": it gave up reassembling a fragmented datagram (a fragment never came)" : ": the packets ran out of hops (a routing loop, or a path longer than their TTL)" }
         let facts = ICMPEvidence(message: .init(type: e.type, code: e.code, name: name, reporter: e.reporter.description,
                                                 count: Int(f.icmpCount)),
                                  loopedPackets: Int(looped), ttlMin: nil)
+        // The flow's filter finds ICMP errors quoting its ports; one quoting a later fragment has none.
         return Finding(kind: k, severity: .error, summary: summary, frames: [e.frame], firstTime: f.firstTime, lastTime: f.lastTime,
                        evidence: facts.json, facts: .icmp(facts),
-                       filter: FlowFacts.filter(f), flow: FlowFacts.ref(f))
+                       filter: "(\(FlowFacts.filter(f))) || frame.number==\(e.frame)", flow: FlowFacts.ref(f))
     }
 }

@@ -31,7 +31,7 @@ public enum KindCatalog {
 
     /// Each family's entries live in Kinds/, beside nothing else.
     public static func entry(_ k: FindingKind) -> KindInfo {
-        if let e = handshakeKinds(k) ?? transportKinds(k) ?? captureKinds(k) ?? mtuKinds(k) ?? tlsKinds(k) ?? nameKinds(k) { return e }
+        if let e = handshakeKinds(k) ?? transportKinds(k) ?? captureKinds(k) ?? mtuKinds(k) ?? tlsKinds(k) ?? nameKinds(k) ?? scanKinds(k) { return e }
         preconditionFailure("no catalog entry for \(k.rawValue)")
     }
 }

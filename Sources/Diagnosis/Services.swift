@@ -38,9 +38,15 @@ struct ServiceStats: Sendable {
     static let maxSamples = 4096
     static let maxClients = 4096
 
-    mutating func add(client: IPAddress, sentSYN: Bool, rtt: Int64?, firstFrame: UInt64, outcome: HandshakeOutcome,
+    /// The first flow's frame and the flows' first and last start times.
+    var firstFrame = UInt64.max
+    var firstTime = Int64.max, lastTime = Int64.min
+
+    mutating func add(client: IPAddress, sentSYN: Bool, rtt: Int64?, firstFrame: UInt64, firstTime: Int64, outcome: HandshakeOutcome,
                       kinds: FlowKinds) {
         flows += 1
+        self.firstFrame = min(self.firstFrame, firstFrame)
+        self.firstTime = min(self.firstTime, firstTime); lastTime = max(lastTime, firstTime)
         if clients.count < Self.maxClients { clients.insert(client) }
         if sentSYN { attempts += 1 }
         switch outcome {

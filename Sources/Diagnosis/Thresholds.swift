@@ -27,5 +27,10 @@ public struct Thresholds: Sendable, Codable, Equatable {
     public var maxFindingsPerGroup = 20
     /// Flows listed in the report (the first ones); the rest are counted in limits.
     public var maxReportedFlows = 5_000
+    /// Scans: distinct ports of one host (scan.ports), hosts on one port (scan.hosts) or addresses
+    /// asked for over ARP, most unanswered (scan.arp), probed by one source with no data.
+    public var scanMinPorts = 16
+    public var scanMinHosts = 16
+    public var arpSweepMinTargets = 16
     public init() {}
 }

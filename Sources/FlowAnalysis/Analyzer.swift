@@ -481,7 +481,9 @@ public struct Analyzer {
                                               quotedDF: q.ipv4?.dontFragment ?? true, quotedSeq: q.tcpSequence, v6: v6,
                                               aboutClient: aboutClient, time: time, frame: frameNumber)
         }
-        let info = ICMPErrorInfo(frame: frameNumber, time: time, v6: v6, type: type, code: code, reporter: from, mtu: mtu,
+        let since = max(time &- flows.slots[Int(s)].lastTime, 0) / 1_000_000
+        let info = ICMPErrorInfo(frame: frameNumber, time: time, v6: v6, type: type, code: code,
+                                 afterLastPacketMs: UInt32(clamping: since), reporter: from, mtu: mtu,
                                  aboutClientPacket: aboutClient, quotedSYN: q.tcpFlags.map { $0.contains(.syn) && !$0.contains(.ack) } ?? false)
         flows.slots[Int(s)].attach(info)
     }

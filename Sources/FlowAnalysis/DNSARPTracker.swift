@@ -22,6 +22,8 @@ public struct DNSTransaction: Sendable {
     public var answers = 0
     /// The answer had TC set: too big for UDP, the client should retry over TCP.
     public var truncatedAnswer = false
+    /// Asked over UDP first, then again over TCP (what a truncated answer calls for).
+    public var retriedOverTCP = false
 
     public var nameBytes: [UInt8] { (0..<nameCount).map { name[$0] } }
 }
@@ -89,6 +91,7 @@ public struct NameLinkTracker: Sendable {
             }
             dns[key]!.queries += 1
             dns[key]!.lastQueryTime = time
+            if overTCP && !dns[key]!.overTCP { dns[key]!.retriedOverTCP = true }
             if pending.count >= Self.capacity * 4 { pending.removeAll(keepingCapacity: true) }
             pending[IDKey(client: src, clientPort: sport, server: dst, id: h.id)] = key
         } else {

@@ -181,6 +181,9 @@ public struct ICMPErrorInfo: Sendable {
     public var v6: Bool
     public var type: UInt8
     public var code: UInt8
+    /// Milliseconds from the flow's last packet before it to the error (capped): how long the
+    /// router took to answer a packet that was not a SYN. In what was padding.
+    public var afterLastPacketMs: UInt32 = 0
     /// Who sent the ICMP error (a router, or the destination host).
     public var reporter: IPAddress
     /// Next-hop MTU (ICMPv4 frag-needed) or MTU (ICMPv6 packet too big).

@@ -322,10 +322,12 @@ extension JSONWriter {
         endObject()
         let t = r.thresholds
         key("thresholds"); beginObject()
+        field("arpSweepMinTargets", t.arpSweepMinTargets)
         field("idleResetSeconds", t.idleResetSeconds); field("maxFindingsPerGroup", t.maxFindingsPerGroup)
         field("maxReportedFlows", t.maxReportedFlows)
         field("retransmissionMinCount", t.retransmissionMinCount); field("retransmissionMinRate", t.retransmissionMinRate)
         field("outOfOrderMinCount", t.outOfOrderMinCount); field("outOfOrderMinRate", t.outOfOrderMinRate)
+        field("scanMinHosts", t.scanMinHosts); field("scanMinPorts", t.scanMinPorts)
         field("stallSeconds", t.stallSeconds)
         field("synFloodMinHalfOpen", t.synFloodMinHalfOpen)
         field("synFloodMinSources", t.synFloodMinSources); field("synTimeoutSeconds", t.synTimeoutSeconds)

@@ -6,7 +6,19 @@ import TestSupport
 /// Cause rule cases for connection setup and resets (RuleCoverageTests.swift): tcp.handshake.*,
 /// tcp.syn-flood, tcp.reset.*.
 extension RuleCoverage {
-    static let connect: [RuleCase] = handshake + resets
+    static let connect: [RuleCase] = handshake + resets + scans
+
+    static let scans: [RuleCase] = [
+        RuleCase(id: "scan.ports/scanner",
+                 fires: { try ScanTests.portScan(ports: 40).findings() },
+                 nearMiss: { try ScanTests.portScan(ports: 10).findings() }),            // a few ports: no scan
+        RuleCase(id: "scan.hosts/sweep",
+                 fires: { try ScanTests.hostSweep(hosts: 24).findings() },
+                 nearMiss: { try ScanTests.hostSweep(hosts: 8).findings() }),
+        RuleCase(id: "scan.arp/sweep",
+                 fires: { try ScanTests.arpSweep(targets: 30, answered: 3).findings() },
+                 nearMiss: { try ScanTests.arpSweep(targets: 30, answered: 25).findings() }),   // most answered
+    ]
 
     // MARK: recipes
 

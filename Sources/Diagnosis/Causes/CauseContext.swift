@@ -97,8 +97,16 @@ extension Diagnoser {
     /// DNS causes that need the capture's other questions: another server answered the same client,
     /// a truncated answer was (or was not) asked again over TCP.
     func refineDNSCauses(_ out: inout [Finding]) {
+        let whole = captureVantage
         for i in out.indices where out[i].kind == .dnsUnanswered || out[i].kind == .dnsError || out[i].kind == .dnsSlow {
             guard let flow = out[i].flow, let client = flow.client?.ip else { continue }
+            if out[i].kind == .dnsUnanswered, whole.point == .server, whole.host == flow.server.ip {
+                // The capture sits on the DNS server's host (as its other flows say): the queries reached it.
+                var x = RuleInput(out[i])
+                x.vantage = FlowVantage(point: .server)
+                out[i].causes = NameCauses.causes(x).ranked()
+                for j in out[i].causes.indices { out[i].causes[j].because.append(whole.because) }
+            }
             if out[i].kind == .dnsUnanswered {
                 let others = dnsAnsweredBy.first { $0.key.description == client }?.value.map(\.description).filter { $0 != flow.server.ip } ?? []
                 for j in out[i].causes.indices where out[i].causes[j].id.hasSuffix("/server-unreachable") || out[i].causes[j].id.hasSuffix("/server-dropped") {

@@ -57,6 +57,8 @@ public enum CauseRules {
         case .fragNeeded, .fragNeededIgnored, .blackhole, .mssExceeded, .ipFragmented, .fragmentsIncomplete,
              .fragmentsOverlap, .fragmentsAnomaly:
             out = MTUCauses.causes(x)
+        case .portScan, .hostSweep, .arpSweep:
+            out = ScanCauses.causes(x)
         case .captureGap, .captureDuplicates, .captureDropped, .captureTruncated, .captureOffload, .decodeMalformed:
             out = CaptureCauses.causes(x)
         }
@@ -74,7 +76,7 @@ public enum CauseRules {
 public enum CauseCatalog {
     public static func causes(of kind: FindingKind) -> [CauseInfo] {
         let all = HandshakeCauses.catalog + ResetCauses.catalog + TLSCauses.catalog + ICMPCauses.catalog + NameCauses.catalog
-            + TransportCauses.catalog + MTUCauses.catalog + CaptureCauses.catalog
+            + TransportCauses.catalog + MTUCauses.catalog + CaptureCauses.catalog + ScanCauses.catalog
         let prefix = kind.rawValue + "/"
         return all.filter { $0.id.hasPrefix(prefix) }
     }

@@ -222,9 +222,11 @@ enum HandshakeCauses {
 }
 
 extension RuleInput {
-    /// Milliseconds from the client's last SYN before the ICMP error (or the flow's start) to the error.
+    /// Milliseconds from the packet the ICMP error answered to the error: the client's last SYN
+    /// before it for a handshake, else the flow's last packet before it.
     var icmpDelayMs: Double? {
         guard let f = flow, let e = f.icmp else { return nil }
+        guard e.quotedSYN else { return Double(e.afterLastPacketMs) }
         let sent = max(f.client.syns.keptTimes.filter { $0 <= e.time }.max() ?? 0, f.firstTime)
         return FlowFacts.ms(e.time &- sent)
     }

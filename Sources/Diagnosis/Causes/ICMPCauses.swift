@@ -20,8 +20,8 @@ enum ICMPCauses {
                   raisedBy: "the same packet seen three or more times with falling TTL, or time exceeded for ordinary traffic",
                   ruledOutBy: "probes sent with a small TTL on purpose (traceroute)"),
         CauseInfo("icmp.ttl-exceeded/traceroute", "traceroute probes (an expected answer, not a fault)",
-                  raisedBy: "time exceeded for packets sent with a TTL of a few hops, to traceroute's ports",
-                  ruledOutBy: "ordinary TTLs"),
+                  raisedBy: "time exceeded for probes to traceroute's ports (33434-33534) sent with a TTL of a few hops; for UDP, whose TTL is not followed, the port alone (medium)",
+                  ruledOutBy: "a TCP probe that left with an ordinary TTL"),
         CauseInfo("icmp.ttl-exceeded/reassembly-timeout", "fragments of a datagram never all arrived",
                   raisedBy: "ICMP 11/1 or ICMPv6 3/1", ruledOutBy: "code 0"),
     ]
@@ -45,9 +45,10 @@ enum ICMPCauses {
             let known = x.flow.map { $0.client.ttlPackets > 0 } ?? false
             let ttl = known ? Int(x.flow!.client.ttlMin) : nil
             let port = x.places?.serverPort ?? 0
+            // Without the probes' TTL (followed for TCP only) the port alone says it, less surely.
             if (33434...33534).contains(port) && (ttl ?? 0) <= 30 {
                 return [x.cause("traceroute", "traceroute probes: time exceeded is the answer they ask for, not a fault", ttl == nil ? .medium : .high,
-                                because: ["probes to port \(port), traceroute's range\(ttl.map { ", sent with TTL \($0)" } ?? "") (\(x.frames))"])]
+                                because: ["probes to port \(port), traceroute's range\(ttl.map { ", sent with TTL \($0)" } ?? " (their TTL is not followed for UDP)") (\(x.frames))"])]
             }
             let ttlText = ttl.map { " for packets that left with TTL \($0)" } ?? ""
             return [x.cause("routing-loop", "a routing loop after \(reporter), or a path longer than the packets' TTL", .medium,

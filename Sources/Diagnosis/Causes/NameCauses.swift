@@ -16,7 +16,6 @@ enum NameCauses {
         CauseInfo("dns.unanswered/server-dropped", "the server received the queries and did not answer", raisedBy: "unanswered queries seen at the server host", ruledOutBy: "a capture not on the server"),
         CauseInfo("dns.slow/slow-upstream", "the resolver waited on slow or failing upstream servers", raisedBy: "an answer above dnsSlowSeconds", ruledOutBy: "a fast answer"),
         CauseInfo("dns.error/truncated-no-tcp", "a truncated answer never retried over TCP", raisedBy: "TC set in the answer, no TCP question for the name after it", ruledOutBy: "the same question asked over TCP"),
-        CauseInfo("dns.unanswered/truncated-no-tcp", "a truncated answer never retried over TCP", raisedBy: "TC set in the answer, no TCP question for the name after it", ruledOutBy: "the same question asked over TCP"),
         CauseInfo("dns.slow/truncated-no-tcp", "a truncated answer never retried over TCP", raisedBy: "TC set in the answer, no TCP question for the name after it", ruledOutBy: "the same question asked over TCP"),
         CauseInfo("arp.unanswered/host-absent", "the host is down or not on this link", raisedBy: "ARP requests with no reply", ruledOutBy: "a reply"),
         CauseInfo("arp.conflict/address-conflict", "two hosts use one address (or a proxy ARP answers)", raisedBy: "two MACs claiming one IP", ruledOutBy: "one MAC"),
@@ -80,10 +79,36 @@ enum NameCauses {
             out.append(x.cause("slow-upstream", "the resolver \(at.server) waited on slow or failing upstream servers (or retried them)", .medium,
                                because: ["\(asked) and waited \(Int(ms)) ms (\(x.frames))"], checks: [dig, Check(on: at.onClient, run: "dig +trace \(q) \(qtype)")]))
         }
-        if d.truncatedAnswer {
+        if d.truncatedAnswer && !d.retriedOverTCP {
             out.append(x.cause("truncated-no-tcp", "the answer was truncated (TC) and the client did not retry over TCP, or TCP port 53 is blocked", .medium,
                                because: ["the answer had the TC bit set"], checks: [Check(on: at.onClient, run: "dig +tcp @\(at.server) \(q) \(qtype)")]))
         }
         return out
+    }
+}
+
+/// Scans (scan.*): probing, not a failure; who and what.
+enum ScanCauses {
+    static let catalog: [CauseInfo] = [
+        CauseInfo("scan.ports/scanner", "a port scanner mapping a host's services", raisedBy: "probes with no data to scanMinPorts or more ports of one host from one source", ruledOutBy: "data exchanged, or few ports"),
+        CauseInfo("scan.hosts/sweep", "a sweep looking for one service across hosts", raisedBy: "probes with no data to one port on scanMinHosts or more hosts from one source", ruledOutBy: "data exchanged, or few hosts"),
+        CauseInfo("scan.arp/sweep", "host discovery over ARP", raisedBy: "ARP questions for arpSweepMinTargets or more addresses from one host, at least half unanswered", ruledOutBy: "most questions answered"),
+    ]
+
+    static func causes(_ x: RuleInput) -> [Cause] {
+        guard case .scan(let e)? = x.finding.facts else { return [] }
+        let who = Check(on: "a host on \(e.scanner)'s link", run: "ip neigh show \(e.scanner)")
+        let saw = "\(e.probed) \(x.kind == .arpSweep ? "addresses asked for" : x.kind == .hostSweep ? "hosts tried" : "ports tried") in \(e.probes) attempts with no data, \(e.answered.count) answered"
+        switch x.kind {
+        case .portScan:
+            return [x.cause("scanner", "\(e.scanner) ran a port scan of \(e.target) (nmap or similar): authorised testing, or reconnaissance", .high,
+                            because: [saw, "\(e.findingsFolded) failed-connection findings were its probes"], checks: [who])]
+        case .hostSweep:
+            return [x.cause("sweep", "\(e.scanner) swept \(e.target) across hosts: a scanner, a worm, or a client walking a list", .high,
+                            because: [saw], checks: [who])]
+        default:
+            return [x.cause("sweep", "\(e.scanner) ran host discovery over ARP (nmap -sn, an inventory tool)", .high,
+                            because: [saw], checks: [who])]
+        }
     }
 }

@@ -115,3 +115,26 @@ public struct FloodEvidence: Sendable, Equatable {
          "topSources": .array(topSources.map { .object(["ip": .string($0.ip), "approxAttempts": .int(Int64($0.approxAttempts))]) })]
     }
 }
+
+/// A scan: who probed, what (a host's ports, a port on many hosts, a link's addresses), and what
+/// answered.
+public struct ScanEvidence: Sendable, Equatable {
+    public var scanner: String
+    public var target: String
+    /// Ports, hosts or addresses probed, and the attempts that took.
+    public var probed: Int
+    public var probes: Int
+    /// Open ports, hosts with the port open, or addresses present.
+    public var answered: [String]
+    /// Refused (a reset) and silent.
+    public var closed: Int
+    public var filtered: Int
+    /// The probes' own findings folded into this one.
+    public var findingsFolded: Int
+
+    public var json: [String: EvidenceValue] {
+        ["scanner": .string(scanner), "target": .string(target), "probed": .int(Int64(probed)), "probes": .int(Int64(probes)),
+         "answered": .array(answered.prefix(100).map { .string($0) }), "closed": .int(Int64(closed)), "filtered": .int(Int64(filtered)),
+         "findingsFolded": .int(Int64(findingsFolded))]
+    }
+}

@@ -9,6 +9,8 @@ public struct DNSEvidence: Sendable, Equatable {
     public var answer: Answer
     /// The answer had TC set: too big for UDP.
     public var truncatedAnswer: Bool
+    /// The same question asked again over TCP.
+    public var retriedOverTCP = false
 
     public enum Answer: Sendable, Equatable {
         case none
@@ -25,6 +27,7 @@ public struct DNSEvidence: Sendable, Equatable {
         case .slow(let ms): ev["latencyMs"] = .double(ms)
         }
         if truncatedAnswer { ev["truncatedAnswer"] = .bool(true) }
+        if retriedOverTCP { ev["retriedOverTCP"] = .bool(true) }
         return ev
     }
 }

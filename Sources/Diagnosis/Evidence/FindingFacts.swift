@@ -13,6 +13,7 @@ public enum FindingFacts: Sendable, Equatable {
     case capture(CaptureEvidence)
     case arp(ARPEvidence)
     case flood(FloodEvidence)
+    case scan(ScanEvidence)
 
     /// The finding's `evidence` object.
     public var json: [String: EvidenceValue] {
@@ -28,6 +29,7 @@ public enum FindingFacts: Sendable, Equatable {
         case .capture(let e): e.json
         case .arp(let e): e.json
         case .flood(let e): e.json
+        case .scan(let e): e.json
         }
     }
 }
