@@ -290,27 +290,7 @@ public struct Diagnoser: Sendable {
         var groups = perGroup
         if let lg = lastGroup { groups[lg] = lastGroupCount }
         // Scans: their probes' findings fold into one scan finding, their services leave the table.
-        let scanner = ScanDetector(thresholds: thresholds)
-        var scanned = Set<Int>()
-        var scanFindings: [Finding] = []
-        for s in scanner.scans(keys: serviceKeys, stats: serviceStats) {
-            let probed = Set(s.services.map { "\(serviceKeys[$0].address) \(serviceKeys[$0].port)" })
-            let before = out.count
-            out.removeAll { ScanDetector.folds($0, scanner: s.scanner.description, probed: probed) }
-            // The probes' findings over the cap were counted per (kind, server): those groups go too.
-            var over = 0
-            for (g, n) in groups where n > thresholds.maxFindingsPerGroup && g.kind.rawValue.hasPrefix("tcp.handshake.")
-                && s.services.contains(where: { serviceKeys[$0].address == g.server }) {
-                let probes = s.services.filter { serviceKeys[$0].address == g.server }.reduce(0) { $0 + serviceStats[$1].flows }
-                let cut = min(n - thresholds.maxFindingsPerGroup, probes)
-                groups[g] = n - cut
-                over += cut
-            }
-            scanFindings.append(scanner.finding(s, keys: serviceKeys, stats: serviceStats, folded: before - out.count + over))
-            scanned.formUnion(s.services)
-        }
-        scanFindings += scanner.arpSweeps(arpAsked, findings: &out)
-        out = scanFindings + out
+        let scanned = ScanDetector(thresholds: thresholds).fold(&out, groups: &groups, keys: serviceKeys, stats: serviceStats, arp: arpAsked)
         for i in out.indices where out[i].causes.isEmpty { CauseRules.diagnose(&out[i]) }
         refineCauses(&out)
         Self.correlateDNS(&out)

@@ -48,6 +48,34 @@ struct ScanDetector: Detector {
         return out.sorted { (stats[$0.services[0]].firstFrame, $0.kind.rawValue) < (stats[$1.services[0]].firstFrame, $1.kind.rawValue) }
     }
 
+    /// Folds each scan's probes into one finding (first in `out`), takes their over-the-cap counts
+    /// out of `groups`, and returns the services they touched (left out of the table).
+    func fold(_ out: inout [Finding], groups: inout [Diagnoser.GroupKey: Int], keys: [ServiceKey], stats: [ServiceStats],
+              arp: ARPTally) -> Set<Int> {
+        var scanned = Set<Int>()
+        var found: [Finding] = []
+        let cap = thresholds.maxFindingsPerGroup
+        for s in scans(keys: keys, stats: stats) {
+            let probed = Set(s.services.map { "\(keys[$0].address) \(keys[$0].port)" })
+            let before = out.count
+            out.removeAll { Self.folds($0, scanner: s.scanner.description, probed: probed) }
+            // The probes' findings over the cap were counted per (kind, server): those counts go too.
+            var over = 0
+            for (g, n) in groups where n > cap && g.kind.rawValue.hasPrefix("tcp.handshake.")
+                && s.services.contains(where: { keys[$0].address == g.server }) {
+                let probes = s.services.filter { keys[$0].address == g.server }.reduce(0) { $0 + stats[$1].flows }
+                let cut = min(n - cap, probes)
+                groups[g] = n - cut
+                over += cut
+            }
+            found.append(finding(s, keys: keys, stats: stats, folded: before - out.count + over))
+            scanned.formUnion(s.services)
+        }
+        found += arpSweeps(arp, findings: &out)
+        out = found + out
+        return scanned
+    }
+
     /// The finding for one scan, with what answered.
     func finding(_ s: Scan, keys: [ServiceKey], stats: [ServiceStats], folded: Int) -> Finding {
         var open: [ServiceKey] = [], closed = 0, filtered = 0, probes = 0
