@@ -124,17 +124,23 @@ public struct Finding: Codable, Sendable, Equatable {
     /// The evidence, typed, for the families that have it (what the cause rules read); not in the
     /// JSON, which prints `evidence`, made from it.
     public var facts: FindingFacts?
+    /// "f1", "f2"… in the report's order, and the incident it belongs to ("i1"…): set when the
+    /// report is assembled (Incidents.swift).
+    public var id: String?
+    public var incident: String?
     /// A Wireshark display filter that shows the flow or packets concerned.
     public var filter: String
     /// nil for capture-wide findings.
     public var flow: FlowRef?
 
     enum CodingKeys: String, CodingKey {
-        case kind, severity, summary, frames, firstTime, lastTime, evidence, causes, checks, vantage, filter, flow
+        case id, incident, kind, severity, summary, frames, firstTime, lastTime, evidence, causes, checks, vantage, filter, flow
     }
 
     public init(from d: any Decoder) throws {
         let c = try d.container(keyedBy: CodingKeys.self)
+        id = try c.decodeIfPresent(String.self, forKey: .id)
+        incident = try c.decodeIfPresent(String.self, forKey: .incident)
         kind = try c.decode(FindingKind.self, forKey: .kind)
         severity = try c.decode(Severity.self, forKey: .severity)
         summary = try c.decode(String.self, forKey: .summary)
@@ -151,6 +157,8 @@ public struct Finding: Codable, Sendable, Equatable {
     /// `checks` is written too: it is derived, but readers of the JSON want the flat list.
     public func encode(to e: any Encoder) throws {
         var c = e.container(keyedBy: CodingKeys.self)
+        try c.encodeIfPresent(id, forKey: .id)
+        try c.encodeIfPresent(incident, forKey: .incident)
         try c.encode(kind, forKey: .kind)
         try c.encode(severity, forKey: .severity)
         try c.encode(summary, forKey: .summary)

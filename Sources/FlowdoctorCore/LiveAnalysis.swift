@@ -138,9 +138,7 @@ public enum LiveAnalysis {
         if let drop = CaptureDropDetector.finding(received: stats.received, droppedByKernel: stats.droppedByKernel,
                                                   droppedByInterface: stats.droppedByInterface) {
             report.findings.insert(drop, at: 0)
-            let suppressed = report.summary.suppressed
-            report.summary = Summary(findings: report.findings)
-            report.summary.suppressed = suppressed
+            report.rebuildIncidents()
         }
         return report
     }

@@ -20,6 +20,7 @@ public enum HTMLReport {
         out += "<title>\(e(pageTitle(r)))</title>\n<style>\n\(css)</style>\n</head>\n<body>\n"
         out += header(r, base)
         out += "<main>\n"
+        out += answer(r)
         out += diagnosis(r, base)
         out += services(r)
         out += "<section id=\"charts\">\n<h2>Charts</h2>\n"
@@ -31,6 +32,27 @@ public enum HTMLReport {
         out += script
         out += "</body>\n</html>\n"
         return out
+    }
+
+    /// The answer first: one card per incident, most impact first, with its root cause, who is
+    /// hit, the command to run and the chain of findings it explains.
+    static func answer(_ r: Report) -> String {
+        guard !r.incidents.isEmpty else { return "" }
+        var out = "<section id=\"answer\">\n<h2>Answer</h2>\n"
+        for i in r.incidents {
+            let who = TextReport.affected(i)
+            out += "<article class=\"incident \(i.severity.rawValue)\" id=\"\(e(i.id))\">\n"
+            out += "<h3><span class=\"sev\">\(i.severity.rawValue)</span> \(e(i.title))\(who.isEmpty ? "" : " <span class=\"muted\">— \(e(who))</span>")</h3>\n"
+            out += "<p class=\"cause\">\(e(i.rootCause.text)) <span class=\"muted\">(\(i.rootCause.confidence.rawValue), <code>\(e(i.rootCause.id))</code>)</span></p>\n"
+            if let c = i.firstCheck { out += "<p class=\"check\">run <code>\(e(c))</code></p>\n" }
+            if i.chain.count > 1 {
+                out += "<ol class=\"chain\">\n"
+                for s in i.chain { out += "<li><code>\(e(s.kind.rawValue))</code> \(e(s.summary))</li>\n" }
+                out += "</ol>\n"
+            }
+            out += "</article>\n"
+        }
+        return out + "</section>\n"
     }
 
     // MARK: Escaping

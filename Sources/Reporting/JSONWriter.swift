@@ -147,6 +147,8 @@ extension JSONWriter {
         field("firstTime", f.firstTime)
         key("flow"); flowRef(f.flow)
         field("frames", ints: f.frames)
+        field("id", f.id)
+        field("incident", f.incident)
         field("kind", f.kind.rawValue)
         field("lastTime", f.lastTime)
         field("sensor", sensor)
@@ -298,12 +300,38 @@ extension JSONWriter {
         endObject()
     }
 
+    mutating func incident(_ i: Incident) {
+        beginObject()
+        key("affected"); beginObject()
+        field("clients", i.affected.clients); field("flows", i.affected.flows); field("servers", i.affected.servers)
+        endObject()
+        key("chain"); beginArray()
+        for s in i.chain {
+            element(); beginObject(); field("finding", s.finding); field("kind", s.kind.rawValue); field("summary", s.summary); endObject()
+        }
+        endArray()
+        field("findings", strings: i.findings)
+        field("firstCheck", i.firstCheck)
+        field("firstTime", i.firstTime)
+        field("id", i.id)
+        field("lastTime", i.lastTime)
+        field("layer", i.layer)
+        key("rootCause"); beginObject()
+        field("confidence", i.rootCause.confidence.rawValue); field("id", i.rootCause.id); field("text", i.rootCause.text)
+        endObject()
+        field("severity", i.severity.rawValue)
+        field("title", i.title)
+        field("where", i.place)
+        endObject()
+    }
+
     mutating func report(_ r: Report) {
         beginObject()
         key("capture"); capture(r.capture)
         key("findings"); beginArray(); for f in r.findings { element(); finding(f) }; endArray()
         key("flows"); beginArray(); for f in r.flows { element(); flow(f) }; endArray()
         key("generator"); beginObject(); field("libpcap", r.generator.libpcap); field("name", r.generator.name); field("version", r.generator.version); endObject()
+        key("incidents"); beginArray(); for i in r.incidents { element(); incident(i) }; endArray()
         let l = r.limits
         key("limits"); beginObject()
         field("flows", l.flows); field("flowsEvicted", l.flowsEvicted); field("flowsOmittedFromReport", l.flowsOmittedFromReport)

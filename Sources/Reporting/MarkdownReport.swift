@@ -11,6 +11,17 @@ public enum MarkdownReport {
         out += "**Capture:** \(names) — \(c.packets) packets"
         if let a = c.firstTime, let b = c.lastTime { out += ", \(a) → \(b)" }
         out += "  \n**Findings:** \(r.summary.findings) (\(r.summary.errors) errors, \(r.summary.warnings) warnings, \(r.summary.info) info)\n\n"
+        if !r.incidents.isEmpty {
+            out += "## Answer\n\n"
+            for (n, i) in r.incidents.prefix(TextReport.answerIncidents).enumerated() {
+                let who = TextReport.affected(i)
+                out += "\(n + 1). **\(i.severity.rawValue)** \(cell(i.title))\(who.isEmpty ? "" : " — \(who)"): \(cell(i.rootCause.text)) (\(i.rootCause.confidence.rawValue))"
+                out += i.firstCheck.map { "  \n   run \(command($0))\n" } ?? "\n"
+            }
+            let rest = r.incidents.count - TextReport.answerIncidents
+            if rest > 0 { out += "\n… and \(rest) more incident\(rest == 1 ? "" : "s") below.\n" }
+            out += "\n"
+        }
         let groups = TextReport.groups(r)
         if groups.isEmpty {
             out += "No problems found.\n"

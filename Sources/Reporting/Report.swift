@@ -13,6 +13,8 @@ public struct Report: Codable, Sendable {
     public var limits: Limits
     public var services: [ServiceSummary]
     public var findings: [Finding]
+    /// The findings grouped by root cause, most impact first (Incidents.swift); the answer first.
+    public var incidents: [Incident]
     public var flows: [FlowEntry]
 
     public init(generator: Generator, capture: CaptureSummary, thresholds: Thresholds, limits: Limits,
@@ -27,7 +29,16 @@ public struct Report: Codable, Sendable {
         }
         self.services = services
         self.flows = flows
+        self.incidents = Incidents.build(&self.findings, flows: flows)
         self.summary = Summary(findings: self.findings, suppressed: suppressed)
+    }
+
+    /// After findings were added or removed: incidents and the summary made again.
+    public mutating func rebuildIncidents() {
+        let suppressed = summary.suppressed
+        incidents = Incidents.build(&findings, flows: flows)
+        summary = Summary(findings: findings)
+        summary.suppressed = suppressed
     }
 }
 

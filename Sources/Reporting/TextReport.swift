@@ -59,6 +59,39 @@ public enum TextReport {
             + p.bold(f.kind.rawValue) + " " + wrap(TextEscape.line(f.summary), indent: 8, style, first: false)
     }
 
+    /// Incidents shown in the answer block; the rest are counted on one line.
+    static let answerIncidents = 11
+
+    /// "Answer": per incident what is broken, where, who is hit, the likely root cause with its
+    /// confidence, and the command to run first; at most `answerIncidents` of them (errors first).
+    static func answer(_ r: Report, _ p: Paint, _ style: TextStyle) -> String {
+        guard !r.incidents.isEmpty else { return "\nAnswer: nothing broken found\n" }
+        var out = "\n" + p.bold("Answer") + "\n"
+        for (n, i) in r.incidents.prefix(answerIncidents).enumerated() {
+            let who = affected(i)
+            let head = "\(n + 1). " + p.severity(i.severity, i.severity.rawValue.uppercased()) + " " + p.bold(TextEscape.line(i.title))
+                + (who.isEmpty ? "" : " — \(who)") + ": " + TextEscape.line(i.rootCause.text) + " (\(i.rootCause.confidence.rawValue))"
+            out += wrap(head, indent: 3, style, first: false)
+            if let c = i.firstCheck { out += wrap("   run " + TextEscape.line(c), indent: 7, style, first: false) }
+        }
+        let rest = r.incidents.dropFirst(answerIncidents)
+        if !rest.isEmpty {
+            let worst = rest.map(\.severity).max() ?? .info
+            out += "   … and \(rest.count) more incident\(rest.count == 1 ? "" : "s") (at worst \(worst.rawValue)): see below\n"
+        }
+        return out
+    }
+
+    /// "3 clients, 12 flows", or nothing for a capture-wide incident.
+    static func affected(_ i: Incident) -> String {
+        var parts: [String] = []
+        if i.affected.clients > 1 { parts.append("\(i.affected.clients) clients") }
+        if i.affected.servers > 1 { parts.append("\(i.affected.servers) servers") }
+        if i.affected.flows > 1 { parts.append("\(i.affected.flows) flows") }
+        if Set(i.chain.map(\.kind)).count > 1 { parts.append("\(i.chain.count) findings") }
+        return parts.joined(separator: ", ")
+    }
+
     public static func render(_ r: Report, style: TextStyle = TextStyle()) -> String {
         let p = Paint(style.color)
         var out = ""
@@ -71,6 +104,9 @@ public enum TextReport {
         out += "Findings: \(sum.findings) (" + p.severity(.error, "\(sum.errors) errors") + ", "
             + p.severity(.warning, "\(sum.warnings) warnings") + ", \(sum.info) info)\n"
         if c.truncated { out += p.severity(.warning, "NOTE the capture ends mid-packet; everything before the cut was analysed") + "\n" }
+
+        // 0. The answer: one incident a line or two, most impact first.
+        out += answer(r, p, style)
 
         // 1. What is broken, layer by layer.
         let gs = groups(r)

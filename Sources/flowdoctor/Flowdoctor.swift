@@ -102,10 +102,8 @@ struct Analyze: ParsableCommand {
             let written = try OfflineAnalysis.writeEvidence(paths: files, options: options, report: report, to: evidence)
             FileHandle.standardError.write(Data("flowdoctor: \(TextEscape.line(written.description))\n".utf8))
         }
-        let suppressed = report.summary.suppressed
         report.findings.removeAll { $0.severity < minSeverity }
-        report.summary = Summary(findings: report.findings)
-        report.summary.suppressed = suppressed
+        report.rebuildIncidents()
         let data: Data
         switch format {
         case .json: data = Data(JSONReport.bytes(report))

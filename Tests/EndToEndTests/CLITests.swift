@@ -110,8 +110,18 @@ import Testing
         // Not a terminal here: no colour codes; the answer comes first.
         #expect(text.status == 0 && !text.stdout.contains("\u{1B}["))
         let lines = text.stdout.split(separator: "\n").map(String.init)
+        let answer = try #require(lines.firstIndex { $0 == "Answer" })
+        #expect(answer < 5 && lines[answer + 1].hasPrefix("1. ERROR") && lines[answer + 1].contains("10.99.2.2:8403"), "\(lines.prefix(8))")
+        #expect(lines[answer + 2].hasPrefix("   run on the client (10.99.1.2): openssl s_client"), "\(lines.prefix(8))")
         let diagnosis = try #require(lines.firstIndex { $0.hasPrefix("Diagnosis") })
-        #expect(diagnosis < 5 && lines[diagnosis + 2].contains("tls.alert") && lines[diagnosis + 2].contains("10.99.2.2:8403"))
+        #expect(lines[diagnosis + 2].contains("tls.alert") && lines[diagnosis + 2].contains("10.99.2.2:8403"))
+        // JSON: the incident and its finding name each other.
+        let json = try runFlowdoctor(["analyze", "--format", "json", pcap])
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let incidents = try #require(report["incidents"] as? [[String: Any]])
+        let findings = try #require(report["findings"] as? [[String: Any]])
+        #expect(incidents.count == 1 && (incidents[0]["findings"] as? [String]) == ["f1"] && findings[0]["incident"] as? String == "i1")
+        #expect((incidents[0]["rootCause"] as? [String: Any])?["id"] as? String == "tls.alert/server-cert-untrusted")
         let jsonl = try runFlowdoctor(["analyze", "--format", "jsonl", pcap])
         let objects = jsonl.stdout.split(separator: "\n").map { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
         #expect(objects.count == 1 && objects.allSatisfy { $0?["kind"] as? String == "tls.alert" })
