@@ -63,7 +63,8 @@ public enum Incidents {
         linkClientSide(findings, flows: flows, &groups)
         var out: [Incident] = []
         for members in groups.sets() {
-            out.append(incident(members.map { findings[$0] }, root: groups.root(of: members, findings)))
+            out.append(incident(members.map { findings[$0] }, root: groups.root(of: members, findings),
+                                clientSide: members.lazy.compactMap { groups.clientSide[$0] }.first))
         }
         out.sort { a, b in
             (a.severity, a.affected.clients, -layerRank(a.layer), -a.firstTime) > (b.severity, b.affected.clients, -layerRank(b.layer), -b.firstTime)
@@ -177,10 +178,11 @@ public enum Incidents {
         }
     }
 
-    /// One client whose connections all failed, to three or more servers or ports, while other
-    /// clients' connections worked: the client's own side.
+    /// One client whose connections all went unanswered, to three or more servers or ports, while
+    /// other clients' connections worked: the client's own side. (A router's unreachables name
+    /// the router instead.)
     static func linkClientSide(_ fs: [Finding], flows: [FlowEntry], _ g: inout Groups) {
-        let failing: Set<FindingKind> = [.handshakeUnanswered, .handshakeUnreachable]
+        let failing: Set<FindingKind> = [.handshakeUnanswered]
         var byClient: [String: [Int]] = [:]
         for (i, f) in fs.enumerated() where failing.contains(f.kind) {
             if let c = f.flow?.client?.ip { byClient[c, default: []].append(i) }
@@ -192,13 +194,13 @@ public enum Incidents {
             let othersWorked = flows.contains { $0.client.ip != client && $0.outcome == "established" }
             guard !ownWorked && othersWorked else { continue }
             for j in idx.dropFirst() { g.union(j, idx[0], why: "client side") }
-            g.clientSide[g.find(idx[0])] = client
+            for j in idx { g.clientSide[j] = client }
         }
     }
 
     // MARK: the incident
 
-    static func incident(_ fs: [Finding], root: Finding) -> Incident {
+    static func incident(_ fs: [Finding], root: Finding, clientSide: String?) -> Incident {
         let ordered = fs.sorted { (causalRank($0.kind), $0.firstTime) < (causalRank($1.kind), $1.firstTime) }
         let chainFirst = [root] + ordered.filter { $0.id != root.id }
         let clients = Set(fs.compactMap { $0.flow?.client?.ip }).count
@@ -218,9 +220,7 @@ public enum Incidents {
         if fs.count > 1, fs.allSatisfy({ $0.kind == root.kind && $0.causes.first?.id == rootCause.id }) {
             rootCause.text += " — and \(fs.count - 1) more like it"
         }
-        if fs.count > 1 && fs.allSatisfy({ $0.kind == .handshakeUnanswered || $0.kind == .handshakeUnreachable })
-            && Set(fs.compactMap { $0.flow?.client?.ip }).count == 1 && Set(fs.compactMap(service)).count >= 3 {
-            let client = fs[0].flow!.client!.ip
+        if let client = clientSide {
             place = "client \(client)"
             title = "\(client) reaches none of \(Set(fs.compactMap(service)).count) services"
             rootCause = .init(id: "incident/client-side",
@@ -239,6 +239,7 @@ public enum Incidents {
 /// Union-find over finding indices; the root of a set is its most causal, worst, earliest finding.
 struct Groups {
     var parent: [Int]
+    /// Members of a client-side group, with the client.
     var clientSide: [Int: String] = [:]
     init(count: Int) { parent = Array(0..<count) }
 

@@ -71,13 +71,27 @@ public enum TextReport {
             let who = affected(i)
             let head = "\(n + 1). " + p.severity(i.severity, i.severity.rawValue.uppercased()) + " " + p.bold(TextEscape.line(i.title))
                 + (who.isEmpty ? "" : " — \(who)") + ": " + TextEscape.line(i.rootCause.text) + " (\(i.rootCause.confidence.rawValue))"
-            out += wrap(head, indent: 3, style, first: false)
-            if let c = i.firstCheck { out += wrap("   run " + TextEscape.line(c), indent: 7, style, first: false) }
+            // Two lines an incident, cut to the terminal's width: the answer stays one screen.
+            out += clip(head, style) + "\n"
+            if let c = i.firstCheck { out += clip("   run " + TextEscape.line(c), style) + "\n" }
         }
         let rest = r.incidents.dropFirst(answerIncidents)
         if !rest.isEmpty {
             let worst = rest.map(\.severity).max() ?? .info
             out += "   … and \(rest.count) more incident\(rest.count == 1 ? "" : "s") (at worst \(worst.rawValue)): see below\n"
+        }
+        return out
+    }
+
+    /// A line cut to the width (colour codes not counted), with "…" where it was cut.
+    static func clip(_ s: String, _ style: TextStyle) -> String {
+        guard let w = style.width, w > 20 else { return s }
+        var visible = 0, out = "", inEscape = false
+        for ch in s {
+            if ch == "\u{1B}" { inEscape = true }
+            if inEscape { out.append(ch); if ch == "m" { inEscape = false }; continue }
+            if visible == w - 1 { return out + "…" + (style.color ? "\u{1B}[0m" : "") }
+            out.append(ch); visible += 1
         }
         return out
     }

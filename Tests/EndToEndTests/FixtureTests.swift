@@ -157,3 +157,29 @@ import Testing
         }
     }
 }
+
+/// Incidents on the lab's captures: the answer block on every fixture, and the chains the lab's
+/// real stacks make (a black hole behind its stall and resends; an expired certificate behind the
+/// alert it drew).
+@Suite("Incidents on the fixtures") struct FixtureIncidentTests {
+    @Test("the answer block opens the text report, fits in 25 lines and names every error", arguments: FixtureTests.cases().map(\.pcap))
+    func answer(_ pcap: String) throws {
+        let r = try OfflineAnalysis.run(paths: [pcap])
+        let lines = TextReport.render(r).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let start = try #require(lines.firstIndex { $0.hasPrefix("Answer") })
+        let end = lines[start...].firstIndex { $0.hasPrefix("Diagnosis") } ?? lines.count
+        #expect(start <= 4 && end - start <= 25, "\(lines.prefix(30))")
+        let block = lines[start..<end].joined(separator: "\n")
+        for i in r.incidents where i.severity == .error { #expect(block.contains(i.title), "\(i.title) not in the answer") }
+        for f in r.findings { #expect(f.incident.map { id in r.incidents.contains { $0.id == id && $0.findings.contains(f.id ?? "") } } == true) }
+    }
+
+    @Test("a black hole is the root of its stall and resends; an expired certificate of the alert it drew")
+    func chains() throws {
+        let dir = FixtureTests.fixtureDirectory.path
+        let hole = try #require(try OfflineAnalysis.run(paths: [dir + "/pmtud-blackhole-client.pcap"]).incidents.first)
+        #expect(hole.chain.first?.kind == .blackhole && Set(hole.chain.map(\.kind)).isSuperset(of: [.stall, .retransmissions]), "\(hole.chain)")
+        let cert = try #require(try OfflineAnalysis.run(paths: [dir + "/tls12-cert-expired-alert-client.pcap"]).incidents.first)
+        #expect(cert.chain.map(\.kind) == [.certificateExpired, .tlsAlert] && cert.rootCause.id == "tls.certificate.expired/not-renewed", "\(cert.chain)")
+    }
+}
