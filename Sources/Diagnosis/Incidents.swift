@@ -170,6 +170,7 @@ public enum Incidents {
             var place: String?
             if case .icmp(let e)? = f.facts, let r = e.message?.reporter { place = "router \(r)" }
             else if case .arp(.unanswered(_, let requester, _))? = f.facts { place = "\(requester)'s link" }
+            else if let client = clientLink(f) { place = "\(client)'s link" }
             else if case .handshake(let h)? = f.facts, case .unreachable(let u) = h.answer { place = "router \(u.reportedBy)" }
             else { place = service(f) }
             guard let p = place else { continue }
@@ -198,6 +199,13 @@ public enum Incidents {
         }
     }
 
+    /// A refusal the cause puts on the client's own link (the RST crossed no router): the place
+    /// is that link, whichever server the client tried.
+    static func clientLink(_ f: Finding) -> String? {
+        guard f.kind == .handshakeRefused, f.causes.first?.checks.first?.on.hasPrefix("the client's gateway") == true else { return nil }
+        return f.flow?.client?.ip
+    }
+
     // MARK: the incident
 
     static func incident(_ fs: [Finding], root: Finding, clientSide: String?) -> Incident {
@@ -212,6 +220,7 @@ public enum Incidents {
         if case .handshake(let h)? = root.facts, case .unreachable(let u) = h.answer, fs.count > 1,
            Set(fs.compactMap(service)).count > 1 { place = "router \(u.reportedBy)" }
         if case .arp(.unanswered(_, let requester, _))? = root.facts { place = "\(requester)'s link" }
+        if let client = clientLink(root) { place = "\(client)'s link" }
         var title = root.kind.info.title + (place == "the capture" ? "" : " at \(place)")
         if fs.count > 1, fs.allSatisfy({ $0.kind == root.kind }) { title += " (\(fs.count) times)" }
         var rootCause = Incident.RootCause(id: cause?.id ?? root.kind.rawValue, text: cause?.text ?? root.summary,
