@@ -151,6 +151,8 @@ public struct Diagnoser: Sendable {
 
     /// A connection that failed just after the same client's DNS lookup failed is told with that
     /// lookup first: the name may be the real problem (a stale or wrong answer from elsewhere).
+    /// A TLS failure names its server (SNI): it is linked only to a lookup of that name, never on
+    /// time alone.
     static func correlateDNS(_ findings: inout [Finding]) {
         let dnsFailures = findings.filter { $0.kind == .dnsError || $0.kind == .dnsUnanswered }
         guard !dnsFailures.isEmpty else { return }
@@ -159,8 +161,14 @@ public struct Diagnoser: Sendable {
             let f = findings[i]
             guard f.kind.rawValue.hasPrefix("tcp.handshake.") || f.kind == .tlsAlert || f.kind == .tlsAborted,
                   let client = f.flow?.client?.ip else { continue }
+            var sni: String?
+            if case .tls(let t)? = f.facts { sni = t.sni?.lowercased() }
             let before = dnsFailures.filter { d in
-                d.flow?.client?.ip == client && d.firstTime <= f.firstTime && f.firstTime &- d.firstTime <= window
+                guard d.flow?.client?.ip == client, d.firstTime <= f.firstTime, f.firstTime &- d.firstTime <= window else { return false }
+                guard let sni else { return true }
+                guard case .dns(let q)? = d.facts else { return false }
+                let name = q.qname.lowercased()
+                return name == sni || name.hasPrefix(sni + ".")   // or with a search domain appended
             }
             guard let d = before.last else { continue }
             guard case .dns(let q)? = d.facts else { continue }

@@ -165,3 +165,27 @@ import Testing
         #expect(r.status == 2 && r.stderr.contains("unknown finding kind"))
     }
 }
+
+@Suite("README") struct ReadmeTests {
+    @Test("the README's sample answer is the real output of make demo")
+    func demoSample() throws {
+        let makefile = try String(contentsOf: repositoryRoot.appendingPathComponent("Makefile"), encoding: .utf8)
+        // DEMO ?= a b \ c d: the files, continuation lines included.
+        let demo = try #require(makefile.range(of: "DEMO ?= "))
+        var files: [String] = []
+        for line in makefile[demo.upperBound...].split(separator: "\n") {
+            files += line.split(separator: " ").map(String.init).filter { $0.hasSuffix(".pcap") }
+            if !line.hasSuffix("\\") { break }
+        }
+        #expect(files.count == 5)
+        let run = try runFlowdoctor(["analyze", "-f", "not arp"] + files.map { repositoryRoot.appendingPathComponent($0).path })
+        let lines = run.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let start = try #require(lines.firstIndex(of: "Answer"))
+        let end = try #require(lines[start...].firstIndex { $0.hasPrefix("Diagnosis") })
+        let answer = lines[start..<end].joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
+        let readme = try String(contentsOf: repositoryRoot.appendingPathComponent("README.md"), encoding: .utf8)
+        #expect(readme.contains("```\n" + answer + "\n```"), "the README's sample differs from:\n\(answer)")
+        // The README speaks of the repository only.
+        #expect(!readme.contains("../shared"))
+    }
+}
