@@ -10,7 +10,9 @@ import Foundation
 /// file paths, endpoints, filters, SNI, kind titles and checks alike — in element text, attribute
 /// values and SVG text.
 public enum HTMLReport {
-    public static func render(_ r: Report) -> String {
+    /// `ladders`: per incident id, the key flow's packets (a second read of the capture) drawn in
+    /// the incident's card.
+    public static func render(_ r: Report, ladders: [String: Ladder] = [:]) -> String {
         var out = ""
         out.reserveCapacity(48 * 1024)
         let base = TimeBase(r)
@@ -20,7 +22,7 @@ public enum HTMLReport {
         out += "<title>\(e(pageTitle(r)))</title>\n<style>\n\(css)</style>\n</head>\n<body>\n"
         out += header(r, base)
         out += "<main>\n"
-        out += answer(r)
+        out += answer(r, ladders: ladders)
         out += diagnosis(r, base)
         out += services(r)
         out += "<section id=\"charts\">\n<h2>Charts</h2>\n"
@@ -36,7 +38,7 @@ public enum HTMLReport {
 
     /// The answer first: one card per incident, most impact first, with its root cause, who is
     /// hit, the command to run and the chain of findings it explains.
-    static func answer(_ r: Report) -> String {
+    static func answer(_ r: Report, ladders: [String: Ladder]) -> String {
         guard !r.incidents.isEmpty else { return "" }
         var out = "<section id=\"answer\">\n<h2>Answer</h2>\n"
         for i in r.incidents {
@@ -45,6 +47,7 @@ public enum HTMLReport {
             out += "<h3><span class=\"sev\">\(i.severity.rawValue)</span> \(e(i.title))\(who.isEmpty ? "" : " <span class=\"muted\">— \(e(who))</span>")</h3>\n"
             out += "<p class=\"cause\">\(e(i.rootCause.text)) <span class=\"muted\">(\(i.rootCause.confidence.rawValue), <code>\(e(i.rootCause.id))</code>)</span></p>\n"
             if let c = i.firstCheck { out += "<p class=\"check\">run <code>\(e(c))</code></p>\n" }
+            if let l = ladders[i.id] { out += ladder(l, id: i.id) }
             if i.chain.count > 1 {
                 out += "<ol class=\"chain\">\n"
                 for s in i.chain { out += "<li><code>\(e(s.kind.rawValue))</code> \(e(s.summary))</li>\n" }
@@ -53,6 +56,37 @@ public enum HTMLReport {
             out += "</article>\n"
         }
         return out + "</section>\n"
+    }
+
+    /// The key flow as a ladder: one column per host, one arrow per packet, the failing one marked.
+    static func ladder(_ l: Ladder, id: String) -> String {
+        let width = 680, top = 44, step = 24
+        let height = top + l.rungs.count * step + (l.omitted > 0 ? 28 : 12)
+        func x(_ s: Ladder.Side) -> Int { s == .client ? 150 : (s == .server ? width - 110 : (width + 40) / 2) }
+        let t0 = l.rungs.first?.time ?? 0
+        var out = "<figure class=\"ladder\"><svg class=\"ladder\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(width) \(height)\" width=\"\(width)\" height=\"\(height)\" role=\"img\" aria-label=\"\(e("packets between \(l.client) and \(l.server)"))\">\n"
+        out += "<title>\(e("The key flow: \(l.client) and \(l.server)"))</title>\n"
+        out += "<defs><marker id=\"arrow-\(e(id))\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto-start-reverse\"><path d=\"M0,0 L10,5 L0,10 z\"/></marker></defs>\n"
+        var columns: [(Ladder.Side, String)] = [(.client, "client " + l.client), (.server, "server " + l.server)]
+        if let o = l.other { columns.append((.other, o)) }
+        for (side, name) in columns {
+            out += "<text class=\"host\" x=\"\(x(side))\" y=\"16\" text-anchor=\"middle\">\(e(name))</text>"
+            out += "<line class=\"lane\" x1=\"\(x(side))\" y1=\"24\" x2=\"\(x(side))\" y2=\"\(height - 8)\"/>\n"
+        }
+        for (n, r) in l.rungs.enumerated() {
+            let y = top + n * step
+            let ms = Double(r.time &- t0) / 1e6
+            let when = ms < 1000 ? String(format: "+%.1f ms", ms) : String(format: "+%.2f s", ms / 1000)
+            out += "<g class=\"rung\(r.failing ? " failing" : "")\" data-frame=\"\(r.frame)\">"
+            out += "<text class=\"time\" x=\"4\" y=\"\(y + 4)\">\(e(when))</text>"
+            out += "<line x1=\"\(x(r.from))\" y1=\"\(y)\" x2=\"\(x(r.to))\" y2=\"\(y)\" marker-end=\"url(#arrow-\(e(id)))\"/>"
+            out += "<text class=\"label\" x=\"\((x(r.from) + x(r.to)) / 2)\" y=\"\(y - 4)\" text-anchor=\"middle\">\(e((r.failing ? "✗ " : "") + r.label + " #\(r.frame)"))</text>"
+            out += "</g>\n"
+        }
+        if l.omitted > 0 {
+            out += "<text class=\"time\" x=\"4\" y=\"\(height - 10)\">\(e("… \(l.omitted) more packets of this flow not drawn"))</text>\n"
+        }
+        return out + "</svg></figure>\n"
     }
 
     // MARK: Escaping
@@ -724,6 +758,14 @@ public enum HTMLReport {
         th, td { text-align: left; vertical-align: top; padding: 2px 12px 2px 0; }
         .facts th { color: var(--muted); font-weight: 600; white-space: nowrap; }
         .muted, figcaption, .meta { color: var(--muted); }
+        .incident { border: 1px solid var(--line); border-left: 5px solid var(--line); border-radius: 6px; padding: 8px 12px; margin: 0 0 10px; }
+        .incident.error { border-left-color: var(--err); } .incident.warning { border-left-color: var(--warn); } .incident.info { border-left-color: var(--info); }
+        .incident .sev { text-transform: uppercase; font-size: .8em; font-weight: 700; margin-right: .4em; }
+        svg.ladder { max-width: 100%; height: auto; font: 12px ui-monospace, Menlo, Consolas, monospace; }
+        svg.ladder .lane { stroke: var(--line); stroke-width: 2; } svg.ladder .host { font-weight: 700; fill: var(--text); }
+        svg.ladder .rung line { stroke: var(--text); stroke-width: 1.3; } svg.ladder .rung text { fill: var(--text); }
+        svg.ladder .time { fill: var(--muted); } svg.ladder marker path { fill: var(--text); }
+        svg.ladder .rung.failing line { stroke: var(--err); stroke-width: 2.2; } svg.ladder .rung.failing text.label { fill: var(--err); font-weight: 700; }
         .empty { color: var(--muted); font-style: italic; }
         .bad { color: var(--err); }
         nav { margin: 12px 0 0; }

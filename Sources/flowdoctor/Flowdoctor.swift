@@ -109,7 +109,10 @@ struct Analyze: ParsableCommand {
         case .json: data = Data(JSONReport.bytes(report))
         case .jsonl: data = Data(JSONReport.lines(report))
         case .md: data = Data(MarkdownReport.render(report).utf8)
-        case .html: data = Data(HTMLReport.render(report).utf8)
+        case .html:
+            // The incidents' key flows, read again from the files, drawn in their cards.
+            let ladders = (try? OfflineAnalysis.ladders(paths: files, options: options, report: report)) ?? [:]
+            data = Data(HTMLReport.render(report, ladders: ladders).utf8)
         case .text:
             // Colour and wrapping only for a terminal (and colour only when NO_COLOR is unset).
             let tty = output == nil && isatty(STDOUT_FILENO) == 1

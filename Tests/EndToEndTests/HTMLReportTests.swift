@@ -232,6 +232,72 @@ let chromiumPath: String? = ((ProcessInfo.processInfo.environment["PATH"] ?? "")
     }
 }
 
+/// The incident cards' ladder diagrams, rendered by Chromium and measured in its DOM.
+@Suite("HTML ladders") struct HTMLLadderTests {
+    @Test("each incident card draws its key flow: the packets as arrows, the failing one marked, every label inside the picture",
+          .enabled(if: chromiumPath != nil, "needs chromium or chromium-browser on PATH (Debian package chromium)"), .timeLimit(.minutes(3)))
+    func ladders() throws {
+        let paths = ["refused-client", "tls12-cert-expired-alert-client", "tls-server-silent-after-hello-client"].map(HTMLReportTests.fixture)
+        // ARP left out: each lab run has its own MACs, so captures read together claim conflicts.
+        let options = OfflineAnalysis.Options(filter: "not arp")
+        let r = try OfflineAnalysis.run(paths: paths, options: options)
+        let ladders = try OfflineAnalysis.ladders(paths: paths, options: options, report: r)
+        #expect(ladders.count == 3 && r.incidents.count == 3, "\(r.incidents.map(\.title))")
+        var html = HTMLReport.render(r, ladders: ladders)
+        #expect(Markup.problems(html).isEmpty && Markup.selfContainedProblems(html).isEmpty)
+        // Measured after layout: rungs, the failing labels, and whether each label fits the picture.
+        let probe = """
+            <script>
+            const out = [...document.querySelectorAll('article.incident')].map(a => {
+              const s = a.querySelector('svg.ladder');
+              if (!s) return {id: a.id, rungs: 0};
+              const w = s.viewBox.baseVal.width;
+              return {id: a.id, rungs: s.querySelectorAll('g.rung').length,
+                      failing: [...s.querySelectorAll('g.rung.failing text.label')].map(t => t.textContent),
+                      fits: [...s.querySelectorAll('text')].every(t => { const b = t.getBBox(); return b.width > 0 && b.x >= 0 && b.x + b.width <= w; }),
+                      shown: s.getBoundingClientRect().height > 40};
+            });
+            document.body.setAttribute('data-ladders', JSON.stringify(out));
+            </script>
+            """
+        html = html.replacingOccurrences(of: "</body>", with: probe + "</body>")
+        let dir = temporaryDirectory("html-ladder")
+        let page = dir + "/report.html"
+        try Data(html.utf8).write(to: URL(fileURLWithPath: page))
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: chromiumPath!)
+        p.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-dev-shm-usage",
+                       "--user-data-dir=\(dir)/profile", "--virtual-time-budget=2000", "--dump-dom", URL(fileURLWithPath: page).absoluteString]
+        var env = ProcessInfo.processInfo.environment
+        env["HOME"] = dir; env["XDG_CONFIG_HOME"] = dir + "/config"; env["XDG_CACHE_HOME"] = dir + "/cache"
+        p.environment = env
+        let outFile = dir + "/dom.html"
+        _ = FileManager.default.createFile(atPath: outFile, contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: outFile))
+        defer { try? handle.close() }
+        p.standardOutput = handle
+        p.standardError = FileHandle.nullDevice
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+        let deadline = Date().addingTimeInterval(120)
+        while p.isRunning && Date() < deadline { usleep(100_000) }
+        if p.isRunning { p.terminate(); p.waitUntilExit(); Issue.record("chromium did not finish within 120 s"); return }
+        let dom = (try? String(contentsOfFile: outFile, encoding: .utf8)) ?? ""
+        let attr = try #require(dom.range(of: "data-ladders=\""), "no measurement in the DOM: \(dom.prefix(500))")
+        let rest = dom[attr.upperBound...]
+        let json = String(rest[..<rest.firstIndex(of: "\"")!]).replacingOccurrences(of: "&quot;", with: "\"")
+            .replacingOccurrences(of: "&amp;", with: "&")
+        let cards = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[String: Any]])
+        #expect(cards.count == r.incidents.count)
+        for c in cards {
+            #expect((c["rungs"] as? Int ?? 0) >= 2 && c["fits"] as? Bool == true && c["shown"] as? Bool == true, "\(c)")
+            #expect((c["failing"] as? [String])?.count == 1, "one failing step marked: \(c)")
+        }
+        let failing = cards.flatMap { $0["failing"] as? [String] ?? [] }
+        #expect(failing.contains { $0.hasPrefix("✗ RST-ACK") }, "the refusal's RST is the failing step: \(failing)")
+    }
+}
+
 /// A small checker for the markup the HTML report emits (HTML5 written as well-formed XML).
 enum Markup {
     static let voidElements: Set<String> = ["area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"]
