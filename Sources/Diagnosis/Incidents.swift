@@ -276,3 +276,34 @@ struct Groups {
 extension Severity {
     var rankValue: Int { rank }
 }
+
+/// Live capture's incidents, decided as findings stream: a finding whose place and first cause
+/// are new opens an incident (streamed at once); later ones at the same place with the same cause
+/// join it. The final report groups again with every link (Incidents.build). Bounded.
+public struct LiveIncidents: Sendable {
+    var byKey: [String: String] = [:]
+    var findings = 0
+    static let maxIncidents = 65_536
+
+    public init() {}
+
+    /// Numbers the finding and names its incident; returns the incident when it is new.
+    public mutating func place(_ f: inout Finding) -> Incident? {
+        findings += 1
+        f.id = "f\(findings)"
+        var place = Incidents.service(f) ?? f.flow?.server.ip ?? "the capture"
+        if case .icmp(let e)? = f.facts, let r = e.message?.reporter { place = "router \(r)" }
+        else if case .arp(.unanswered(_, let requester, _))? = f.facts { place = "\(requester)'s link" }
+        else if let client = Incidents.clientLink(f) { place = "\(client)'s link" }
+        let key = "\(place) \(f.causes.first?.id ?? f.kind.rawValue)"
+        if let id = byKey[key] { f.incident = id; return nil }
+        guard byKey.count < Self.maxIncidents else { return nil }
+        let id = "i\(byKey.count + 1)"
+        byKey[key] = id
+        f.incident = id
+        var i = Incidents.incident([f], root: f, clientSide: nil)
+        i.id = id
+        i.place = place
+        return i
+    }
+}

@@ -36,7 +36,10 @@ public enum LiveAnalysis {
     /// A streamed finding is said once per flow and kind.
     struct Said: Hashable { var key: FlowKey; var firstFrame: UInt64; var kind: FindingKind }
 
-    public static func run(interface: String, options: Options, stream: (Finding) -> Void) throws(CaptureError) -> Report {
+    /// `incidents`: each incident as it opens (a finding at a new place with a new first cause);
+    /// the streamed findings name theirs.
+    public static func run(interface: String, options: Options, stream: (Finding) -> Void,
+                           incidents: (Incident) -> Void = { _ in }) throws(CaptureError) -> Report {
         let cap = try LiveCapture(interface: interface, options: options.live)
         let writer = try options.write.map { path throws(CaptureError) in
             try RotatingWriter(path: path, linkType: cap.linkType, snapshotLength: cap.snapshotLength, maxBytes: options.writeMaxBytes)
@@ -74,6 +77,8 @@ public enum LiveAnalysis {
         var lastTick = started
         var said = Set<Said>()
         var saidOrder: [Said] = []
+        var scans = LiveScanFilter(thresholds: options.analysis.thresholds)
+        var live = LiveIncidents()
         var failure: String?
         var writeError: CaptureError?
 
@@ -97,6 +102,12 @@ public enum LiveAnalysis {
             lastTick = now
             let nowNs = Int64(now.timeIntervalSince1970 * 1e9)
             let t = options.analysis.thresholds
+            func emit(_ fs: [Finding]) {
+                for var f in fs {
+                    if let i = live.place(&f) { incidents(i) }
+                    metrics?.finding(f); stream(f)
+                }
+            }
             func consider(_ f: Flow) {
                 for finding in diagnosis.value.preview(f, asOf: nowNs) {
                     let s = Said(key: f.key, firstFrame: f.firstFrame, kind: finding.kind)
@@ -104,10 +115,11 @@ public enum LiveAnalysis {
                     said.insert(s); saidOrder.append(s)
                     // Bounded: the oldest memories go first.
                     if saidOrder.count > 65_536 { said.remove(saidOrder.removeFirst()) }
-                    metrics?.finding(finding)
-                    stream(finding)
+                    // A failed attempt waits a moment: a scanner's probes become one scan finding.
+                    emit(scans.offer(finding, now: nowNs))
                 }
             }
+            emit(scans.due(now: nowNs))
             // Decided flows only: closed ones, and attempts unanswered for the SYN timeout.
             let synTimeout = Int64(t.synTimeoutSeconds * 1e9)
             // Tested in place: only the decided flows are copied out.
@@ -125,6 +137,11 @@ public enum LiveAnalysis {
                 let st = cap.stats()
                 metrics.tick(analyzer, droppedByKernel: st.droppedByKernel, droppedByInterface: st.droppedByInterface)
             }
+        }
+        // What was held back when the capture stopped goes out now.
+        for var f in scans.drain() {
+            if let i = live.place(&f) { incidents(i) }
+            metrics?.finding(f); stream(f)
         }
         let packets = analyzer.frameNumber
         analyzer.finish()

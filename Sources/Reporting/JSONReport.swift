@@ -19,6 +19,18 @@ public enum JSONReport {
         return w.bytes + [0x0a]
     }
 
+    /// An incident opened during live capture, one line: `{"incident": {…}, "sensor", "time"}` (a
+    /// finding line has `kind` at its top instead).
+    public static func line(_ i: Incident, sensor: String, time: Int64) -> [UInt8] {
+        var w = JSONWriter(capacity: 1024, compact: true)
+        w.beginObject()
+        w.key("incident"); w.incident(i)
+        w.field("sensor", sensor)
+        w.field("time", Timestamps.iso8601(time))
+        w.endObject()
+        return w.bytes + [0x0a]
+    }
+
     /// JSON Lines: one finding object per line, the same objects as in the document.
     public static func lines(_ r: Report) -> [UInt8] {
         var out: [UInt8] = []

@@ -291,7 +291,12 @@ struct Capture: ParsableCommand {
                 break
             }
         }
-        let report = try LiveAnalysis.run(interface: interface, options: o, stream: stream)
+        let opened: (Incident) -> Void = { i in
+            let now = Int64((Date().timeIntervalSince1970 * 1e6).rounded()) * 1000
+            if let findingsFile { findingsFile.write(Data(JSONReport.line(i, sensor: sensorName, time: now))) }
+            if format == .jsonl { FileHandle.standardOutput.write(Data(JSONReport.line(i, sensor: sensorName, time: now))) }
+        }
+        let report = try LiveAnalysis.run(interface: interface, options: o, stream: stream, incidents: opened)
         if let evidence, let write {
             _ = try OfflineAnalysis.writeEvidence(paths: [write], options: OfflineAnalysis.Options(filter: filter), report: report, to: evidence)
         }

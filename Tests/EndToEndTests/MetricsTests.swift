@@ -222,16 +222,24 @@ struct SensorLabTests {
         #expect((v(#"flowdoctor_tcp_data_segments_total{sensor="lab-a"}"#) ?? 0) >= 6, "\(ctx)")
         #expect(v(#"flowdoctor_active_flows{sensor="lab-a"}"#) != nil)
 
-        // The jsonl file: one finding per line, each valid against the report schema's finding.
+        // The jsonl file: one finding per line, each valid against the report schema's finding, and
+        // an incident line before the first finding of each incident, which names it.
         let validator = try JSONSchemaTests.validator()
         let lines = read("findings.jsonl").split(separator: "\n")
         #expect(lines.count >= 3)
-        var kinds = Set<String>()
+        var kinds = Set<String>(), opened = Set<String>()
         for line in lines {
             let obj = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
             #expect(obj["sensor"] as? String == "lab-a")
             #expect((obj["time"] as? String)?.hasSuffix("Z") == true)
+            if let incident = obj["incident"] as? [String: Any] {
+                let errors = validator.validate(incident, against: "#/$defs/incident")
+                #expect(errors.isEmpty, "\(errors)")
+                opened.insert(incident["id"] as? String ?? "")
+                continue
+            }
             kinds.insert(obj["kind"] as? String ?? "")
+            #expect(opened.contains(obj["incident"] as? String ?? "-"), "a finding names an incident already announced")
             let errors = validator.validate(obj, against: "#/$defs/finding")
             #expect(errors.isEmpty, "\(errors)")
         }

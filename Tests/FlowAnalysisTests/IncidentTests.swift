@@ -1,4 +1,5 @@
 import Diagnosis
+import Foundation
 import PacketDecoding
 import Reporting
 import TestSupport
@@ -131,5 +132,31 @@ import Testing
         s.end(after: 5)
         let r = try s.analyze()
         #expect(r.incidents.count == 2 && r.findings.allSatisfy { $0.incident != nil && $0.id != nil })
+    }
+}
+
+/// Live capture: incidents open as findings stream, and the jsonl line that announces one.
+@Suite("Incidents, live") struct LiveIncidentTests {
+    static func refused(_ client: String, _ server: String, port: Int) -> Finding {
+        var f = Finding(kind: .handshakeRefused, severity: .error, summary: "refused", frames: [], firstTime: 0, lastTime: 0, evidence: [:],
+                        filter: "", flow: FlowRef(transport: "tcp", client: Endpoint(ip: client, port: 40000), server: Endpoint(ip: server, port: port)))
+        f.causes = [Cause("tcp.handshake.refused/no-listener", "nothing listens", .high, because: ["a RST"])]
+        return f
+    }
+
+    @Test("a new place and cause opens an incident; the same again joins it; the jsonl line wraps it")
+    func opens() throws {
+        var live = LiveIncidents()
+        var a = Self.refused("10.0.0.1", "10.0.0.2", port: 80), b = Self.refused("10.0.0.3", "10.0.0.2", port: 80)
+        var c = Self.refused("10.0.0.1", "10.0.0.2", port: 81)
+        let opened = live.place(&a)
+        let first = try #require(opened)
+        #expect(first.id == "i1" && first.place == "10.0.0.2:80" && first.rootCause.id == "tcp.handshake.refused/no-listener")
+        let joined = live.place(&b), other = live.place(&c)
+        #expect(joined == nil && b.incident == "i1" && b.id == "f2")
+        #expect(other?.id == "i2")
+        let line = String(decoding: JSONReport.line(first, sensor: "s1", time: 1_700_000_000_000_000_000), as: UTF8.self)
+        let o = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        #expect((o["incident"] as? [String: Any])?["where"] as? String == "10.0.0.2:80" && o["sensor"] as? String == "s1" && line.hasSuffix("\n"))
     }
 }

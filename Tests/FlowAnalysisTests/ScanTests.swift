@@ -1,6 +1,7 @@
 import Diagnosis
 import PacketDecoding
 import Reporting
+import SensorMetrics
 import TestSupport
 import Testing
 
@@ -131,4 +132,49 @@ import Testing
 
 extension Array {
     subscript(safe i: Int) -> Element? { indices.contains(i) ? self[i] : nil }
+}
+
+/// Live capture: failed attempts wait a moment, so a scanner's probes become one scan finding and
+/// never reach the handshake metrics as failures; a real failure is only a little late.
+@Suite("Scans, live") struct LiveScanTests {
+    static func unanswered(_ client: String, _ server: String, port: Int) -> Finding {
+        Finding(kind: .handshakeUnanswered, severity: .error, summary: "", frames: [], firstTime: 0, lastTime: 0, evidence: [:],
+                filter: "", flow: FlowRef(transport: "tcp", client: Endpoint(ip: client, port: 40000), server: Endpoint(ip: server, port: port)))
+    }
+
+    @Test("a port scan streams one scan finding and no failure; metrics count no probe; another client's failure is streamed late")
+    func portScan() {
+        var filter = LiveScanFilter(thresholds: Thresholds())
+        let m = SensorMetrics(sensor: "t1", version: "0")
+        var streamed: [Finding] = []
+        func emit(_ fs: [Finding]) { for f in fs { m.finding(f); streamed.append(f) } }
+        var now: Int64 = 1_000_000_000
+        emit(filter.offer(Self.unanswered("10.0.0.9", "10.0.0.2", port: 80), now: now))       // a real failure
+        for p in 1...40 {
+            now += 20_000_000
+            emit(filter.offer(Self.unanswered("10.0.0.66", "10.0.0.2", port: 1000 + p), now: now))
+            emit(filter.due(now: now))
+        }
+        #expect(streamed.map(\.kind) == [.portScan], "\(streamed.map(\.kind))")
+        #expect(streamed.first?.summary.contains("16 ports of 10.0.0.2") == true)
+        now += 3_000_000_000
+        emit(filter.due(now: now))
+        #expect(streamed.map(\.kind) == [.portScan, .handshakeUnanswered] && streamed.last?.flow?.client?.ip == "10.0.0.9")
+        let s = metricSamples(String(decoding: m.render(), as: UTF8.self))
+        let failures = s.filter { $0.key.hasPrefix("flowdoctor_handshakes_total") && $0.key.contains("unanswered") }
+        #expect(failures.values.reduce(0, +) == 1, "only the real failure counts: \(failures)")
+    }
+
+    @Test("a host sweep is one scan finding; a client failing at fewer ports than the threshold is streamed as failures")
+    func sweepAndNearMiss() {
+        var filter = LiveScanFilter(thresholds: Thresholds())
+        var out: [Finding] = []
+        for h in 1...20 { out += filter.offer(Self.unanswered("10.0.0.66", "10.0.1.\(h)", port: 445), now: Int64(h)) }
+        #expect(out.map(\.kind) == [.hostSweep])
+        var near = LiveScanFilter(thresholds: Thresholds())
+        var few: [Finding] = []
+        for p in 1...5 { few += near.offer(Self.unanswered("10.0.0.7", "10.0.0.2", port: p), now: 0) }
+        few += near.due(now: 5_000_000_000)
+        #expect(few.count == 5 && few.allSatisfy { $0.kind == .handshakeUnanswered })
+    }
 }
