@@ -197,35 +197,11 @@ let chromiumPath: String? = ((ProcessInfo.processInfo.environment["PATH"] ?? "")
         let dir = temporaryDirectory("html-report")
         let page = dir + "/report.html", png = dir + "/report.png"
         try Data(html.utf8).write(to: URL(fileURLWithPath: page))
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: chromiumPath!)
-        p.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run",
-                       "--disable-dev-shm-usage", "--user-data-dir=\(dir)/profile", "--screenshot=\(png)",
-                       "--window-size=1280,2000", URL(fileURLWithPath: page).absoluteString]
-        // Its profile, caches and crash dumps stay in the temporary directory.
-        var env = ProcessInfo.processInfo.environment
-        env["HOME"] = dir
-        env["XDG_CONFIG_HOME"] = dir + "/config"
-        env["XDG_CACHE_HOME"] = dir + "/cache"
-        p.environment = env
         let log = dir + "/chromium.log"
-        _ = FileManager.default.createFile(atPath: log, contents: nil)
-        let logHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-        defer { try? logHandle.close() }
-        p.standardOutput = logHandle
-        p.standardError = logHandle
-        p.standardInput = FileHandle.nullDevice
-        try p.run()
-        let deadline = Date().addingTimeInterval(120)
-        while p.isRunning && Date() < deadline { usleep(100_000) }
-        if p.isRunning {
-            p.terminate()
-            p.waitUntilExit()
-            Issue.record("chromium did not finish within 120 s")
-            return
-        }
+        guard let status = try Chromium.run(["--hide-scrollbars", "--screenshot=\(png)", "--window-size=1280,2000",
+                                             URL(fileURLWithPath: page).absoluteString], in: dir, output: log, errors: true) else { return }
         let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
-        #expect(p.terminationStatus == 0, "chromium exited with \(p.terminationStatus): \(output.suffix(2000))")
+        #expect(status == 0, "chromium exited with \(status): \(output.suffix(2000))")
         let data = try #require(FileManager.default.contents(atPath: png), "no screenshot; chromium said: \(output.suffix(2000))")
         #expect(Array(data.prefix(8)) == [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], "a PNG")
         #expect(data.count > 20_000, "the screenshot has content (\(data.count) bytes)")
@@ -264,24 +240,9 @@ let chromiumPath: String? = ((ProcessInfo.processInfo.environment["PATH"] ?? "")
         let dir = temporaryDirectory("html-ladder")
         let page = dir + "/report.html"
         try Data(html.utf8).write(to: URL(fileURLWithPath: page))
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: chromiumPath!)
-        p.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-dev-shm-usage",
-                       "--user-data-dir=\(dir)/profile", "--virtual-time-budget=2000", "--dump-dom", URL(fileURLWithPath: page).absoluteString]
-        var env = ProcessInfo.processInfo.environment
-        env["HOME"] = dir; env["XDG_CONFIG_HOME"] = dir + "/config"; env["XDG_CACHE_HOME"] = dir + "/cache"
-        p.environment = env
         let outFile = dir + "/dom.html"
-        _ = FileManager.default.createFile(atPath: outFile, contents: nil)
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: outFile))
-        defer { try? handle.close() }
-        p.standardOutput = handle
-        p.standardError = FileHandle.nullDevice
-        p.standardInput = FileHandle.nullDevice
-        try p.run()
-        let deadline = Date().addingTimeInterval(120)
-        while p.isRunning && Date() < deadline { usleep(100_000) }
-        if p.isRunning { p.terminate(); p.waitUntilExit(); Issue.record("chromium did not finish within 120 s"); return }
+        guard try Chromium.run(["--virtual-time-budget=2000", "--dump-dom", URL(fileURLWithPath: page).absoluteString],
+                               in: dir, output: outFile, errors: false) != nil else { return }
         let dom = (try? String(contentsOfFile: outFile, encoding: .utf8)) ?? ""
         let attr = try #require(dom.range(of: "data-ladders=\""), "no measurement in the DOM: \(dom.prefix(500))")
         let rest = dom[attr.upperBound...]
@@ -295,6 +256,35 @@ let chromiumPath: String? = ((ProcessInfo.processInfo.environment["PATH"] ?? "")
         }
         let failing = cards.flatMap { $0["failing"] as? [String] ?? [] }
         #expect(failing.contains { $0.hasPrefix("✗ RST-ACK") }, "the refusal's RST is the failing step: \(failing)")
+    }
+}
+
+/// Headless Chromium with its profile, caches and crash dumps in `dir`: standard output (and, with
+/// `errors`, standard error) to `output`. nil (an issue recorded) when it runs past two minutes.
+enum Chromium {
+    static func run(_ args: [String], in dir: String, output: String, errors: Bool) throws -> Int32? {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: chromiumPath!)
+        p.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-dev-shm-usage",
+                       "--user-data-dir=\(dir)/profile"] + args
+        var env = ProcessInfo.processInfo.environment
+        env["HOME"] = dir; env["XDG_CONFIG_HOME"] = dir + "/config"; env["XDG_CACHE_HOME"] = dir + "/cache"
+        p.environment = env
+        _ = FileManager.default.createFile(atPath: output, contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
+        defer { try? handle.close() }
+        p.standardOutput = handle
+        p.standardError = errors ? handle : FileHandle.nullDevice
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+        let deadline = Date().addingTimeInterval(120)
+        while p.isRunning && Date() < deadline { usleep(100_000) }
+        if p.isRunning {
+            p.terminate(); p.waitUntilExit()
+            Issue.record("chromium did not finish within 120 s")
+            return nil
+        }
+        return p.terminationStatus
     }
 }
 
