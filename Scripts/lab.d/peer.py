@@ -171,6 +171,21 @@ def tcp_client(a):
             s = connect_tcp(a)
             log("connected (unexpected for this scenario)")
             s.close()
+        elif a.mode == "scan":
+            # A connect scan, as nmap -sT makes one: ports port..port+count-1, each connection
+            # closed at once if it opens, no data sent.
+            opened = []
+            for port in range(a.port, a.port + a.count):
+                s = socket.socket(family(a.host), socket.SOCK_STREAM)
+                s.settimeout(0.5)
+                try:
+                    s.connect((a.host, port))
+                    opened.append(port)
+                except OSError:
+                    pass
+                finally:
+                    s.close()
+            log("open ports", opened)
         elif a.mode == "request":
             s = connect_tcp(a)
             s.sendall(payload(a.request))

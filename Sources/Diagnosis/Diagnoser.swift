@@ -243,6 +243,7 @@ public struct Diagnoser: Sendable {
                 outcome: outcome, kinds: kinds, serverTTL: outcome == .established && f.server.ttlPackets > 0 ? f.server.ttlMax : nil)
         if f.isTCP, let i = lastService?.index, lastService?.key.port == f.serverPort {
             serviceStats[i].dataSegments &+= UInt64(RetransmissionDetector.segments(f.client)) &+ UInt64(RetransmissionDetector.segments(f.server))
+            serviceStats[i].clientDataSegments &+= UInt64(RetransmissionDetector.segments(f.client))
             serviceStats[i].retransmissions &+= UInt64(RetransmissionDetector.lossResends(f.client)) &+ UInt64(RetransmissionDetector.lossResends(f.server))
             if let r = f.pathMTU, r.suspicion.isEmpty { serviceStats[i].pathMTU = min(serviceStats[i].pathMTU ?? Int.max, Int(r.mtu)) }
             if let t = f.tls.first, t.sawClientHello {

@@ -37,8 +37,14 @@ struct ScanDetector: Detector {
         }
         var out: [Scan] = [], taken = Set<Int>()
         for (p, idx) in byHost where Set(idx.map { keys[$0].port }).count >= thresholds.scanMinPorts {
-            out.append(Scan(kind: .portScan, scanner: p.scanner, target: p.target, services: idx))
-            taken.formUnion(idx)
+            // Open ports of a scanned host may have sent data (a banner, or a reply to the
+            // scanner's close): where the scanner itself sent none, its attempts are probes too.
+            let banners = keys.indices.filter { i in
+                keys[i].address == p.target && keys[i].proto == .tcp && !idx.contains(i) && stats[i].clients == [p.scanner]
+                    && (1...4).contains(stats[i].attempts) && stats[i].established > 0 && stats[i].clientDataSegments == 0
+            }
+            out.append(Scan(kind: .portScan, scanner: p.scanner, target: p.target, services: idx + banners))
+            taken.formUnion(idx + banners)
         }
         for (p, idx) in byPort {
             let rest = idx.filter { !taken.contains($0) }
@@ -95,7 +101,7 @@ struct ScanDetector: Detector {
         if s.kind == .portScan, let target = s.target {
             let ports = open.map(\.port).sorted()
             let list = ports.prefix(20).map { "\($0)" }.joined(separator: ", ") + (ports.count > 20 ? " and \(ports.count - 20) more" : "")
-            summary = "\(scanner) probed \(n) ports of \(target) (\(probes) attempts, no data)" + (ports.isEmpty ? "; none open" : "; open: \(list)")
+            summary = "\(scanner) probed \(n) ports of \(target) (\(probes) attempts, none carrying a request)" + (ports.isEmpty ? "; none open" : "; open: \(list)")
                 + "; \(closed) closed (reset), \(filtered) filtered (no answer)"
             facts = ScanEvidence(scanner: scanner, target: target.description, probed: n, probes: probes,
                                  answered: ports.map { "\($0)" }, closed: closed, filtered: filtered, findingsFolded: folded)

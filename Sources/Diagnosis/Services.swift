@@ -24,6 +24,8 @@ struct ServiceStats: Sendable {
     var clients = Set<IPAddress>()
     /// TCP data segments both ways, and those sent again (flowdoctor's classification).
     var dataSegments: UInt64 = 0
+    /// Of them, the clients' (a scanner sends none; a server's banner is the server's).
+    var clientDataSegments: UInt64 = 0
     var retransmissions: UInt64 = 0
     /// The smallest path MTU learnt for flows to this service (router messages).
     var pathMTU: Int?

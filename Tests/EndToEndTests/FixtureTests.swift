@@ -182,4 +182,14 @@ import Testing
         let cert = try #require(try OfflineAnalysis.run(paths: [dir + "/tls12-cert-expired-alert-client.pcap"]).incidents.first)
         #expect(cert.chain.map(\.kind) == [.certificateExpired, .tlsAlert] && cert.rootCause.id == "tls.certificate.expired/not-renewed", "\(cert.chain)")
     }
+
+    @Test("the lab's own connect scan (a real Linux stack answering): one scan finding naming the open ports, no failure, no service")
+    func realScan() throws {
+        for v in ["client", "server"] {
+            let r = try OfflineAnalysis.run(paths: [FixtureTests.fixtureDirectory.path + "/port-scan-\(v).pcap"])
+            #expect(r.findings.map(\.kind) == [.portScan], "\(v): \(r.findings.map(\.summary))")
+            #expect(r.findings.first?.summary.contains("probed 24 ports of 10.99.2.2") == true && r.findings.first?.summary.contains("open: 9302, 9309") == true)
+            #expect(r.services.isEmpty && r.summary.errors == 0 && r.summary.suppressed.isEmpty)
+        }
+    }
 }
