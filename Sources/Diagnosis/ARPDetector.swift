@@ -23,7 +23,7 @@ public struct ARPDetector: RecordDetector {
             return Finding(kind: k, severity: .error,
                            summary: "\(r.target) is claimed by \(macs.count) MAC addresses (\(macs.joined(separator: ", "))): an address conflict, or a proxy answering for it",
                            frames: r.firstFrame == 0 ? [] : [r.firstFrame], firstTime: r.firstTime, lastTime: r.lastTime,
-                           evidence: facts.json, facts: facts,
+                           facts: facts,
                            filter: "arp.src.proto_ipv4==\(r.target)", flow: nil)
         }
         let span = FlowFacts.seconds(r.lastTime &- r.firstTime)
@@ -31,7 +31,7 @@ public struct ARPDetector: RecordDetector {
         return Finding(kind: k, severity: .error,
                        summary: "\(r.requester) asked who has \(r.target) \(r.requests) time\(r.requests == 1 ? "" : "s")\(r.requests > 1 ? " over \(span)" : "") and no one answered: the host is down, or not on this link (VLAN, subnet)",
                        frames: [r.firstFrame], firstTime: r.firstTime, lastTime: r.lastTime,
-                       evidence: facts.json, facts: facts,
+                       facts: facts,
                        filter: "arp.dst.proto_ipv4==\(r.target)", flow: nil)
     }
 }

@@ -74,7 +74,7 @@ struct CaptureQualityDetector: Detector {
                 kind: .captureDuplicates, severity: .info,
                 summary: "\(copies) TCP segment\(copies == 1 ? " was" : "s were") captured twice (identical segments milliseconds apart) in \(copyFlows) flow\(copyFlows == 1 ? "" : "s"): counted once, not as retransmissions",
                 frames: [], firstTime: copyFirst, lastTime: copyLast,
-                evidence: facts.json, facts: facts,
+                facts: facts,
                 filter: "tcp.analysis.retransmission", flow: nil))
         }
         if gapBytes > 0 {
@@ -84,7 +84,7 @@ struct CaptureQualityDetector: Detector {
                 kind: .captureGap, severity: .warning,
                 summary: "The capture is missing \(gapBytes) byte\(gapBytes == 1 ? "" : "s") of TCP data in \(gapFlows) flow\(gapFlows == 1 ? "" : "s") that the receivers acknowledged: packets the capture did not record, not network loss",
                 frames: [], firstTime: gapFirst, lastTime: gapLast,
-                evidence: facts.json, facts: facts,
+                facts: facts,
                 filter: "tcp.analysis.ack_lost_segment", flow: nil))
         }
         if offloadSegments > 0 {
@@ -94,7 +94,7 @@ struct CaptureQualityDetector: Detector {
                 kind: .captureOffload, severity: .info,
                 summary: "\(offloadSegments) TCP segment\(offloadSegments == 1 ? "" : "s") of up to \(offloadLargest) bytes of payload in \(offloadFlows) flow\(offloadFlows == 1 ? "" : "s") are larger than the MSS and any link: the capture host's segmentation or receive offload (TSO/GSO/GRO) merged them, so sizes here are not what crossed the wire",
                 frames: [], firstTime: offloadFirst, lastTime: offloadLast,
-                evidence: facts.json, facts: facts,
+                facts: facts,
                 filter: "tcp.len > 1460", flow: nil))
         }
         return out

@@ -57,7 +57,7 @@ public struct DNSDetector: RecordDetector {
         }
         let ip = t.client.isIPv4 ? "ip" : "ipv6"
         return Finding(kind: kind, severity: severity, summary: summary, frames: frames, firstTime: t.firstTime,
-                       lastTime: max(t.lastQueryTime, t.answerTime), evidence: facts.json, facts: .dns(facts), filter: "\(ip).addr==\(t.client) && \(ip).addr==\(t.server) && dns",
+                       lastTime: max(t.lastQueryTime, t.answerTime), facts: .dns(facts), filter: "\(ip).addr==\(t.client) && \(ip).addr==\(t.server) && dns",
                        flow: FlowRef(transport: t.overTCP ? "tcp" : "udp",
                                      client: Endpoint(ip: t.client.description, port: Int(t.clientPort)),
                                      server: Endpoint(ip: t.server.description, port: Int(t.serverPort))))

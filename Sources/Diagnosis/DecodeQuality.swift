@@ -16,10 +16,9 @@ public enum DecodeQualityDetector: Detector {
             kind: .decodeMalformed, severity: .warning,
             summary: "\(total) packet\(total == 1 ? "" : "s") could not be decoded (most: \(top.layer.name) \(top.reason.name), \(top.count))",
             frames: Array(s.malformedFrames), firstTime: first, lastTime: last,
-            evidence: [:], facts: .capture(.malformed(total: Int(total), byReason: byReason)),
+            facts: .capture(.malformed(total: Int(total), byReason: byReason)),
             filter: "_ws.malformed || _ws.expert.severity == error",
             flow: nil)
-        f.evidence = f.facts!.json
         CauseRules.diagnose(&f)
         return [f]
     }
@@ -37,7 +36,7 @@ public enum CaptureDropDetector: Detector {
         var f = Finding(
             kind: .captureDropped, severity: dropped * 100 >= max(received, 1) ? .error : .warning,
             summary: "libpcap dropped \(dropped) packets (\(droppedByKernel) in the kernel buffer, \(droppedByInterface) at the interface) of \(received) received: the analysis misses them, and gaps in flows may be the capture's",
-            frames: [], firstTime: 0, lastTime: 0, evidence: facts.json, facts: facts, filter: "", flow: nil)
+            frames: [], firstTime: 0, lastTime: 0, facts: facts, filter: "", flow: nil)
         CauseRules.diagnose(&f)
         return f
     }

@@ -173,6 +173,13 @@ public struct Finding: Codable, Sendable, Equatable {
         try c.encodeIfPresent(flow, forKey: .flow)
     }
 
+    /// With typed evidence: the JSON `evidence` object is made from it.
+    public init(kind: FindingKind, severity: Severity, summary: String, frames: [UInt64], firstTime: Int64,
+                lastTime: Int64, facts: FindingFacts, filter: String, flow: FlowRef?) {
+        self.init(kind: kind, severity: severity, summary: summary, frames: frames, firstTime: firstTime, lastTime: lastTime,
+                  evidence: facts.json, facts: facts, filter: filter, flow: flow)
+    }
+
     public init(kind: FindingKind, severity: Severity, summary: String, frames: [UInt64], firstTime: Int64,
                 lastTime: Int64, evidence: [String: EvidenceValue], facts: FindingFacts? = nil, causes: [Cause] = [],
                 filter: String, flow: FlowRef?) {

@@ -147,14 +147,14 @@ public struct FragmentDetector: Detector {
             }
             let facts = FindingFacts.fragments(.fragmented(d))
             out.append(Finding(kind: .ipFragmented, severity: k.proto == .tcp ? .warning : .info, summary: summary,
-                               frames: s.frames, firstTime: s.firstTime, lastTime: s.lastTime, evidence: facts.json, facts: facts,
+                               frames: s.frames, firstTime: s.firstTime, lastTime: s.lastTime, facts: facts,
                                filter: filter, flow: ref))
             if s.incomplete > 0 {
                 let facts = FindingFacts.fragments(.incomplete(d, examples: s.missingExamples, forcedOutByCap: Int(s.evicted)))
                 out.append(Finding(
                     kind: .fragmentsIncomplete, severity: .warning,
                     summary: "\(s.incomplete) of \(s.datagrams) fragmented \(proto) datagram\(s.datagrams == 1 ? "" : "s") from \(from) to \(to) never completed: a fragment was lost, so the receiver dropped the whole datagram",
-                    frames: s.incompleteFrames, firstTime: s.firstTime, lastTime: s.lastTime, evidence: facts.json, facts: facts,
+                    frames: s.incompleteFrames, firstTime: s.firstTime, lastTime: s.lastTime, facts: facts,
                     filter: filter, flow: ref))
             }
             if s.overlapSame + s.overlapDifferent + s.overlapNotCompared > 0 {
@@ -171,7 +171,7 @@ public struct FragmentDetector: Detector {
                 out.append(Finding(
                     kind: .fragmentsOverlap, severity: different ? .error : .warning, summary: summary,
                     frames: s.overlapFrames, firstTime: s.firstTime, lastTime: s.lastTime,
-                    evidence: facts.json, facts: facts, filter: filter, flow: ref))
+                    facts: facts, filter: filter, flow: ref))
             }
             if s.anomalyDatagrams > 0 {
                 let names = Self.anomalyNames(s.anomalies)
@@ -180,7 +180,7 @@ public struct FragmentDetector: Detector {
                     kind: .fragmentsAnomaly, severity: .warning,
                     summary: "\(s.anomalyDatagrams) fragmented datagram\(s.anomalyDatagrams == 1 ? "" : "s") from \(from) to \(to) had fragments no normal stack sends: \(names.joined(separator: ", "))",
                     frames: s.anomalyFrames, firstTime: s.firstTime, lastTime: s.lastTime,
-                    evidence: facts.json, facts: facts,
+                    facts: facts,
                     filter: filter, flow: ref))
             }
         }
@@ -200,7 +200,7 @@ public struct FragmentDetector: Detector {
                 kind: .fragmentsIncomplete, severity: .error,
                 summary: "\(incomplete) of \(datagrams) fragmented datagrams never completed; \(evicted) sets were still open when the tracker's cap of \(maxSets) forced them out: a fragment flood, or fragments lost on a massive scale",
                 frames: [], firstTime: evictedFirst == .max ? 0 : evictedFirst, lastTime: evictedLast == .min ? 0 : evictedLast,
-                evidence: facts.json, facts: facts,
+                facts: facts,
                 filter: "ip.flags.mf==1 || ip.frag_offset>0 || ipv6.fraghdr", flow: nil))
         }
         return (out, suppressed)

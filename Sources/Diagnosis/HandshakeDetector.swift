@@ -139,7 +139,7 @@ public struct HandshakeDetector: FlowDetector {
             let facts = HandshakeEvidence(synCount: f.client.syns.count, retryIntervalsSeconds: intervals, clientMSS: f.client.mss,
                                           answer: answer)
             return Finding(kind: kind, severity: sev, summary: summary, frames: frames, firstTime: first, lastTime: last,
-                           evidence: facts.json, facts: .handshake(facts), filter: FlowFacts.filter(f), flow: FlowFacts.ref(f))
+                           facts: .handshake(facts), filter: FlowFacts.filter(f), flow: FlowFacts.ref(f))
         }
 
         switch kind {

@@ -37,7 +37,7 @@ public struct ICMPDetector: FlowDetector {
             return Finding(kind: k, severity: .error,
                            summary: "\(looped) packets from \(who) passed the capture point again with a lower TTL: a routing loop carries them round until their TTL runs out",
                            frames: [], firstTime: f.firstTime, lastTime: f.lastTime,
-                           evidence: loop.json, facts: .icmp(loop),
+                           facts: .icmp(loop),
                            filter: FlowFacts.filter(f), flow: FlowFacts.ref(f))
         }
         let name = FlowFacts.icmpName(v6: e.v6, type: e.type, code: e.code)
@@ -53,7 +53,7 @@ public struct ICMPDetector: FlowDetector {
                                  loopedPackets: Int(looped), ttlMin: nil)
         // The flow's filter finds ICMP errors quoting its ports; one quoting a later fragment has none.
         return Finding(kind: k, severity: .error, summary: summary, frames: [e.frame], firstTime: f.firstTime, lastTime: f.lastTime,
-                       evidence: facts.json, facts: .icmp(facts),
+                       facts: .icmp(facts),
                        filter: "(\(FlowFacts.filter(f))) || frame.number==\(e.frame)", flow: FlowFacts.ref(f))
     }
 }

@@ -71,7 +71,8 @@ public enum Incidents {
         }
         for i in out.indices {
             out[i].id = "i\(i + 1)"
-            for f in out[i].findings { if let j = findings.firstIndex(where: { $0.id == f }) { findings[j].incident = out[i].id } }
+            // "f1"… name index 0…
+            for f in out[i].findings { if let j = Int(f.dropFirst()) { findings[j - 1].incident = out[i].id } }
         }
         return out
     }
@@ -117,7 +118,7 @@ public enum Incidents {
         var first: [String: Int] = [:]
         for (i, f) in fs.enumerated() where !f.kind.rawValue.hasPrefix("scan.") {
             guard let k = flowKey(f) else { continue }
-            if let j = first[k] { g.union(i, j, why: "same flow") } else { first[k] = i }
+            if let j = first[k] { g.union(i, j) } else { first[k] = i }
         }
     }
 
@@ -131,7 +132,7 @@ public enum Incidents {
                       case .dns(let d)? = fs[j].facts else { return false }
                 return d.qname == name
             }
-            if let j { g.union(i, j, why: "dns") }
+            if let j { g.union(i, j) }
         }
     }
 
@@ -147,7 +148,7 @@ public enum Incidents {
             if f.kind == .synFlood { followers = handshakes }
             else if certificates.contains(f.kind) { followers = [.tlsAlert, .tlsAborted] }
             else { continue }
-            for (j, o) in fs.enumerated() where j != i && followers.contains(o.kind) && service(o) == s { g.union(j, i, why: "service") }
+            for (j, o) in fs.enumerated() where j != i && followers.contains(o.kind) && service(o) == s { g.union(j, i) }
         }
     }
 
@@ -156,7 +157,7 @@ public enum Incidents {
         for (i, f) in fs.enumerated() {
             guard f.kind == .dnsError, case .dns(let d)? = f.facts, case .error(2, _) = d.answer, let resolver = f.flow?.server.ip else { continue }
             for (j, o) in fs.enumerated() where o.kind == .dnsUnanswered && o.flow?.client?.ip == resolver && o.firstTime <= f.lastTime {
-                g.union(i, j, why: "upstream")
+                g.union(i, j)
             }
         }
     }
@@ -167,15 +168,11 @@ public enum Incidents {
         var first: [String: Int] = [:]
         for (i, f) in fs.enumerated() {
             guard let cause = f.causes.first?.id, !f.kind.rawValue.hasPrefix("scan.") else { continue }
-            var place: String?
-            if case .icmp(let e)? = f.facts, let r = e.message?.reporter { place = "router \(r)" }
-            else if case .arp(.unanswered(_, let requester, _))? = f.facts { place = "\(requester)'s link" }
-            else if let client = clientLink(f) { place = "\(client)'s link" }
-            else if case .handshake(let h)? = f.facts, case .unreachable(let u) = h.answer { place = "router \(u.reportedBy)" }
-            else { place = service(f) }
+            var place = linkPlace(f) ?? service(f)
+            if case .handshake(let h)? = f.facts, case .unreachable(let u) = h.answer { place = "router \(u.reportedBy)" }
             guard let p = place else { continue }
             let key = "\(p) \(cause)"
-            if let j = first[key] { g.union(i, j, why: "same cause") } else { first[key] = i }
+            if let j = first[key] { g.union(i, j) } else { first[key] = i }
         }
     }
 
@@ -194,9 +191,17 @@ public enum Incidents {
             let ownWorked = flows.contains { $0.client.ip == client && $0.outcome == "established" }
             let othersWorked = flows.contains { $0.client.ip != client && $0.outcome == "established" }
             guard !ownWorked && othersWorked else { continue }
-            for j in idx.dropFirst() { g.union(j, idx[0], why: "client side") }
+            for j in idx.dropFirst() { g.union(j, idx[0]) }
             for j in idx { g.clientSide[j] = client }
         }
+    }
+
+    /// Where a finding sits when it is not its server: the router that sent an ICMP error, the
+    /// link of a host whose ARP went unanswered, or the client's link a refusal came from.
+    static func linkPlace(_ f: Finding) -> String? {
+        if case .icmp(let e)? = f.facts, let r = e.message?.reporter { return "router \(r)" }
+        if case .arp(.unanswered(_, let requester, _))? = f.facts { return "\(requester)'s link" }
+        return clientLink(f).map { "\($0)'s link" }
     }
 
     /// A refusal the cause puts on the client's own link (the RST crossed no router): the place
@@ -215,12 +220,9 @@ public enum Incidents {
         let servers = Set(fs.compactMap { $0.flow?.server.ip }).count
         let flows = Set(fs.compactMap(flowKey)).count
         let cause = root.causes.first
-        var place = service(root) ?? root.flow?.server.ip ?? "the capture"
-        if case .icmp(let e)? = root.facts, let r = e.message?.reporter { place = "router \(r)" }
+        var place = linkPlace(root) ?? service(root) ?? root.flow?.server.ip ?? "the capture"
         if case .handshake(let h)? = root.facts, case .unreachable(let u) = h.answer, fs.count > 1,
            Set(fs.compactMap(service)).count > 1 { place = "router \(u.reportedBy)" }
-        if case .arp(.unanswered(_, let requester, _))? = root.facts { place = "\(requester)'s link" }
-        if let client = clientLink(root) { place = "\(client)'s link" }
         var title = root.kind.info.title + (place == "the capture" ? "" : " at \(place)")
         if fs.count > 1, fs.allSatisfy({ $0.kind == root.kind }) { title += " (\(fs.count) times)" }
         var rootCause = Incident.RootCause(id: cause?.id ?? root.kind.rawValue, text: cause?.text ?? root.summary,
@@ -257,7 +259,7 @@ struct Groups {
         while parent[x] != x { parent[x] = parent[parent[x]]; x = parent[x] }
         return x
     }
-    mutating func union(_ a: Int, _ b: Int, why: String) {
+    mutating func union(_ a: Int, _ b: Int) {
         let ra = find(a), rb = find(b)
         if ra != rb { parent[max(ra, rb)] = min(ra, rb) }
     }
@@ -268,13 +270,9 @@ struct Groups {
     }
     func root(of members: [Int], _ fs: [Finding]) -> Finding {
         members.map { fs[$0] }.min { a, b in
-            (Incidents.causalRank(a.kind), -a.severity.rankValue, a.firstTime) < (Incidents.causalRank(b.kind), -b.severity.rankValue, b.firstTime)
+            (Incidents.causalRank(a.kind), -a.severity.rank, a.firstTime) < (Incidents.causalRank(b.kind), -b.severity.rank, b.firstTime)
         }!
     }
-}
-
-extension Severity {
-    var rankValue: Int { rank }
 }
 
 /// Live capture's incidents, decided as findings stream: a finding whose place and first cause
@@ -291,10 +289,7 @@ public struct LiveIncidents: Sendable {
     public mutating func place(_ f: inout Finding) -> Incident? {
         findings += 1
         f.id = "f\(findings)"
-        var place = Incidents.service(f) ?? f.flow?.server.ip ?? "the capture"
-        if case .icmp(let e)? = f.facts, let r = e.message?.reporter { place = "router \(r)" }
-        else if case .arp(.unanswered(_, let requester, _))? = f.facts { place = "\(requester)'s link" }
-        else if let client = Incidents.clientLink(f) { place = "\(client)'s link" }
+        let place = Incidents.linkPlace(f) ?? Incidents.service(f) ?? f.flow?.server.ip ?? "the capture"
         let key = "\(place) \(f.causes.first?.id ?? f.kind.rawValue)"
         if let id = byKey[key] { f.incident = id; return nil }
         guard byKey.count < Self.maxIncidents else { return nil }

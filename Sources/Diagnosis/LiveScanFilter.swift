@@ -67,8 +67,8 @@ public struct LiveScanFilter: Sendable {
                                                    probes: 0, answered: [], closed: 0, filtered: 0, findingsFolded: 0))
         var out = Finding(kind: kind, severity: .info,
                           summary: "\(scanner) is scanning: \(what) probed so far; its probes are not told as failures",
-                          frames: [], firstTime: f.firstTime, lastTime: f.lastTime, evidence: facts.json, facts: facts,
-                          filter: "ip.src==\(scanner) && tcp.flags.syn==1 && tcp.flags.ack==0".replacing("ip.src", with: scanner.contains(":") ? "ipv6.src" : "ip.src"),
+                          frames: [], firstTime: f.firstTime, lastTime: f.lastTime, facts: facts,
+                          filter: "ip.src==\(scanner) && tcp.flags.syn==1 && tcp.flags.ack==0".forIPv6(scanner.contains(":")),
                           flow: FlowRef(transport: "tcp", client: Endpoint(ip: scanner, port: nil), server: Endpoint(ip: server, port: port)))
         CauseRules.diagnose(&out)
         return out

@@ -111,7 +111,7 @@ public struct MTUDetector: FlowDetector {
                  frames: [UInt64], firstTime: Int64, filter: String) -> Finding {
         let facts = FindingFacts.mtu(MTUEvidence(sender: role == "client" ? .client : .server, path: .init(f), detail: detail))
         return Finding(kind: k, severity: severity, summary: summary, frames: frames, firstTime: firstTime, lastTime: f.lastTime,
-                       evidence: facts.json, facts: facts, filter: filter, flow: FlowFacts.ref(f))
+                       facts: facts, filter: filter, flow: FlowFacts.ref(f))
     }
 
     func fragNeeded(_ f: Flow) -> Finding {

@@ -33,7 +33,7 @@ public struct ReorderingDetector: FlowDetector {
         return Finding(kind: .outOfOrder, severity: .warning,
                        summary: "\(p.loss.reordered) of \(RetransmissionDetector.segments(p)) data segments from \(who) to \(peer) arrived out of order (\(pct < 10 ? String(format1: pct) : "\(Int(pct.rounded()))")%)",
                        frames: [], firstTime: f.firstTime, lastTime: f.lastTime,
-                       evidence: facts.json, facts: facts,
+                       facts: facts,
                        filter: FlowFacts.filter(f) + " && tcp.analysis.out_of_order", flow: FlowFacts.ref(f))
     }
 }

@@ -77,7 +77,7 @@ public struct ResetDetector: FlowDetector {
         let facts = ResetEvidence(f, r, x)
         func make(_ sev: Severity, _ summary: String) -> Finding {
             Finding(kind: kind, severity: sev, summary: summary, frames: [r.frame], firstTime: r.time, lastTime: r.time,
-                    evidence: facts.json, facts: .reset(facts), filter: FlowFacts.filter(f), flow: FlowFacts.ref(f))
+                    facts: .reset(facts), filter: FlowFacts.filter(f), flow: FlowFacts.ref(f))
         }
 
         switch kind {

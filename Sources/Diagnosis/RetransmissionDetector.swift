@@ -81,7 +81,7 @@ public struct RetransmissionDetector: FlowDetector {
         r.otherDirectionRetransmissions = Int(other.loss.retransmissions)
         let facts = FindingFacts.transport(.retransmissions(r))
         return Finding(kind: .retransmissions, severity: pct >= 5 ? .error : .warning, summary: summary, frames: [],
-                       firstTime: f.firstTime, lastTime: f.lastTime, evidence: facts.json, facts: facts,
+                       firstTime: f.firstTime, lastTime: f.lastTime, facts: facts,
                        filter: FlowFacts.filter(f) + " && tcp.analysis.retransmission", flow: FlowFacts.ref(f))
     }
 }

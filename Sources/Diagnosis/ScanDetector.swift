@@ -119,7 +119,7 @@ struct ScanDetector: Detector {
             ? "ip.src==\(scanner) && ip.dst==\(s.target!) && tcp.flags.syn==1 && tcp.flags.ack==0"
             : "ip.src==\(scanner) && tcp.dstport==\(s.port ?? 0) && tcp.flags.syn==1 && tcp.flags.ack==0"
         return Finding(kind: s.kind, severity: .info, summary: summary, frames: [], firstTime: first == .max ? 0 : first,
-                       lastTime: last == .min ? 0 : last, evidence: f.json, facts: f, filter: filter.replacingIPv6(s.scanner),
+                       lastTime: last == .min ? 0 : last, facts: f, filter: filter.forIPv6(!s.scanner.isIPv4),
                        flow: FlowRef(transport: "tcp", client: Endpoint(ip: scanner, port: nil),
                                      server: Endpoint(ip: s.target?.description ?? "*", port: s.port.map(Int.init))))
     }
@@ -165,7 +165,7 @@ struct ScanDetector: Detector {
             out.append(Finding(kind: .arpSweep, severity: .info,
                                summary: "\(requester) asked ARP for \(e.targets) addresses of its link; \(e.unanswered) went unanswered"
                                    + (answered.isEmpty ? "" : "; present: \(list)"),
-                               frames: [], firstTime: e.first, lastTime: e.last, evidence: f.json, facts: f,
+                               frames: [], firstTime: e.first, lastTime: e.last, facts: f,
                                filter: "arp.src.proto_ipv4==\(requester) && arp.opcode==1", flow: nil))
         }
         return out
@@ -174,7 +174,7 @@ struct ScanDetector: Detector {
 
 extension String {
     /// Wireshark spells IPv6 address fields ipv6.*.
-    func replacingIPv6(_ a: IPAddress) -> String {
-        a.isIPv4 ? self : self.replacing("ip.src", with: "ipv6.src").replacing("ip.dst", with: "ipv6.dst")
+    func forIPv6(_ v6: Bool) -> String {
+        v6 ? replacing("ip.src", with: "ipv6.src").replacing("ip.dst", with: "ipv6.dst") : self
     }
 }

@@ -63,7 +63,7 @@ public struct StallDetector: FlowDetector {
                                                         cause: s.cause, recovered: !s.unrecovered)))
         return Finding(kind: .stall, severity: .error, summary: summary, frames: s.endFrame == 0 ? [] : [s.endFrame],
                        firstTime: f.firstTime, lastTime: f.lastTime,
-                       evidence: facts.json, facts: facts,
+                       facts: facts,
                        filter: FlowFacts.filter(f), flow: FlowFacts.ref(f))
     }
 }

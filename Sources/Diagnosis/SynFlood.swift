@@ -105,7 +105,7 @@ struct FloodStats: Detector {
             kind: .synFlood, severity: .error,
             summary: "\(server): \(halfOpen) half-open connection attempts from \(sourcesText) sources (\(Int(rate.rounded()))/s)",
             frames: [], firstTime: first, lastTime: last,
-            evidence: facts.json, facts: facts,
+            facts: facts,
             filter: "tcp.flags.syn==1 && tcp.flags.ack==0 && \(k.address.isIPv4 ? "ip" : "ipv6").dst==\(k.address) && tcp.dstport==\(k.port)",
             flow: FlowRef(transport: "tcp", client: nil, server: Endpoint(ip: k.address.description, port: Int(k.port))))
     }

@@ -156,7 +156,7 @@ public struct TLSDetector: FlowDetector {
         let facts = TLSEvidence(f, t, detail)
         return Finding(kind: k, severity: severity, summary: summary, frames: frames.filter { $0 != 0 },
                        firstTime: t.sawClientHello ? t.clientHelloTime : f.firstTime, lastTime: f.lastTime,
-                       evidence: facts.json, facts: .tls(facts),
+                       facts: .tls(facts),
                        filter: FlowFacts.filter(f) + " && tls", flow: FlowFacts.ref(f))
     }
 

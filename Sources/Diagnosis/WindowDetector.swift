@@ -60,7 +60,7 @@ public struct WindowDetector: FlowDetector {
             longestSeconds: FlowFacts.ms(w.longest) / 1000, stillClosedAtEnd: w.stillClosed, probes: Int(w.probes),
             bothDirections: cs.count > 1)))
         return Finding(kind: .zeroWindow, severity: .warning, summary: summary, frames: [w.firstFrame],
-                       firstTime: f.firstTime, lastTime: f.lastTime, evidence: facts.json, facts: facts,
+                       firstTime: f.firstTime, lastTime: f.lastTime, facts: facts,
                        filter: FlowFacts.filter(f) + " && tcp.analysis.zero_window", flow: FlowFacts.ref(f))
     }
 }

@@ -62,14 +62,7 @@ import Testing
 
     @Test("a SYN flood and the genuine clients unanswered at the same service: one incident, the flood first")
     func flood() throws {
-        var s = Scenario()
-        for i in 0..<400 {
-            s.client = .v4([198, 51, UInt8(i / 250), UInt8(i % 250 + 1)])
-            s.cport = UInt16(1024 + i)
-            s.c([.syn])
-        }
-        s.end(after: 5)
-        let r = try s.analyze()
+        let r = try RuleCoverage.flood(sources: 400, attempts: 400).analyze()
         let i = try only(r)
         #expect(i.chain.first?.kind == .synFlood && i.findings.count == r.findings.count)
     }
