@@ -329,6 +329,8 @@ def tls_client(a):
         ctx.check_hostname = False
         ctx.verify_mode = ssl.CERT_NONE
     try:
+        if a.resolve:
+            a.host = resolve_a(a.resolve, a.host)
         s = connect_tcp(a)
         t = ctx.wrap_socket(s, server_hostname=a.sni)
         log("handshake ok", t.version(), t.cipher())
@@ -439,10 +441,33 @@ def dns_server(a):
                     "!IIIII", 2024010101, 3600, 600, 86400, 60)
                 auth = dns_name("lab.test") + struct.pack("!HHIH", 6, 1, 60, len(rdata)) + rdata
                 nscount = 1
-            r = struct.pack("!HHHHHH", qid, rflags, 1, 0, nscount, 0) + question + auth
+            ancount, answer = 0, b""
+            qtype = struct.unpack("!H", question[-4:-2])[0] if len(question) >= 5 else 0
+            if rcode == 0 and a.answer and qtype == 1:
+                # one A record, its name a pointer to the question's (offset 12)
+                answer = struct.pack("!HHHIH", 0xC00C, 1, 1, 60, 4) + socket.inet_aton(a.answer)
+                ancount = 1
+            r = struct.pack("!HHHHHH", qid, rflags, 1, ancount, nscount, 0) + question + answer + auth
             s.sendto(r, peer)
     except socket.timeout:
         pass
+
+
+def resolve_a(server, name):
+    """A stub resolver's A query to SERVER:53 (one try, 2 s): the first address of the answer."""
+    s = udp_socket(server)
+    s.settimeout(2)
+    s.sendto(struct.pack("!HHHHHH", 0x5200, 0x0100, 1, 0, 0, 0) + dns_name(name) + struct.pack("!HH", 1, 1),
+             (server, 53))
+    r, _ = s.recvfrom(4096)
+    i = 12
+    while r[i] != 0:
+        i += r[i] + 1
+    i += 5  # the root label, type and class
+    # the first answer: a 2-byte name pointer, type, class, TTL, length, then the address
+    addr = socket.inet_ntoa(r[i + 12:i + 16])
+    log("resolved", name, "to", addr)
+    return addr
 
 
 def dns_client(a):
@@ -510,6 +535,8 @@ def main():
     p.add_argument("--client-ca", default="", help="tls-server: require a client certificate from this CA")
     p.add_argument("--sni-only", default="", help="tls-server: the only server name it accepts")
     p.add_argument("--rcode", default="NXDOMAIN")
+    p.add_argument("--answer", default="", help="dns-server: the address a NOERROR answer to an A query gives")
+    p.add_argument("--resolve", default="", help="tls-client: resolve --host by an A query to this DNS server first")
     p.add_argument("--name", default="missing.lab.test")
     p.add_argument("--qtypes", default="A")
     p.add_argument("--tries", type=int, default=3)

@@ -40,6 +40,8 @@ public struct Diagnoser: Sendable {
     var vantage = VantageTally()
     /// ARP questions per requester, for ARP sweeps.
     var arpAsked = ScanDetector.ARPTally()
+    /// DNS answers and the servers that presented a certificate for each name.
+    var names = NameAnswers()
 
     static let maxServices = 65_536
 
@@ -105,6 +107,7 @@ public struct Diagnoser: Sendable {
             lastIPv4Established = hp
         }
         captureQuality.flowEnded(f)
+        names.flowEnded(f, mismatch: kinds.contains(.certificateNameMismatch))
         if flowEntries.count < thresholds.maxReportedFlows {
             flowEntries.append(FlowEntry(f, outcome: outcome, findings: kinds.array))
         } else {
@@ -128,6 +131,7 @@ public struct Diagnoser: Sendable {
 
     /// One DNS question, answered or not (dns.*), and what it says about its server.
     public mutating func dnsTransaction(_ t: DNSTransaction) {
+        names.add(t)
         if t.answered, dnsAnsweredBy[t.client] != nil || dnsAnsweredBy.count < Self.maxDNSClients,
            !(dnsAnsweredBy[t.client]?.contains(t.server) ?? false), (dnsAnsweredBy[t.client]?.count ?? 0) < 8 {
             dnsAnsweredBy[t.client, default: []].append(t.server)
@@ -303,6 +307,7 @@ public struct Diagnoser: Sendable {
         for i in out.indices where out[i].causes.isEmpty { CauseRules.diagnose(&out[i]) }
         refineCauses(&out)
         Self.correlateDNS(&out)
+        names.correlate(&out)
         var suppressed: [FindingKind: Int] = frag.suppressed
         for (g, n) in groups where n > thresholds.maxFindingsPerGroup { suppressed[g.kind, default: 0] += n - thresholds.maxFindingsPerGroup }
         let table = zip(serviceKeys, serviceStats).enumerated().filter { !scanned.contains($0.offset) }

@@ -23,7 +23,7 @@ public struct Incident: Codable, Sendable, Equatable {
     public var affected: Affected
     public var firstTime: Int64
     public var lastTime: Int64
-    /// The steps in causal order, the root first; each a finding.
+    /// The steps in causal order, the root first: findings, after any fact that led to them.
     public var chain: [Step]
     public var firstCheck: String?
     public var findings: [String]
@@ -38,10 +38,21 @@ public struct Incident: Codable, Sendable, Equatable {
         public var servers: Int
         public var flows: Int
     }
+    /// A finding (`finding`, `kind`), or a fact that is no finding of its own (`fact`, `frames`):
+    /// the DNS answer that sent a client to a server.
     public struct Step: Codable, Sendable, Equatable {
-        public var finding: String
-        public var kind: FindingKind
+        public var finding: String?
+        public var kind: FindingKind?
+        public var fact: String?
         public var summary: String
+        public var frames: [UInt64]?
+
+        public init(finding: String, kind: FindingKind, summary: String) {
+            self.finding = finding; self.kind = kind; self.summary = summary
+        }
+        public init(fact: String, summary: String, frames: [UInt64]) {
+            self.fact = fact; self.summary = summary; self.frames = frames
+        }
     }
 
     enum CodingKeys: String, CodingKey {
@@ -242,8 +253,24 @@ public enum Incidents {
             id: "", title: title, severity: severity, rootCause: rootCause, layer: layer(root.kind), place: place,
             affected: .init(clients: clients, servers: servers, flows: flows),
             firstTime: fs.map(\.firstTime).min() ?? root.firstTime, lastTime: fs.map(\.lastTime).max() ?? root.lastTime,
-            chain: chainFirst.map { .init(finding: $0.id ?? "", kind: $0.kind, summary: $0.summary) },
+            chain: facts(chainFirst) + chainFirst.map { .init(finding: $0.id ?? "", kind: $0.kind, summary: $0.summary) },
             firstCheck: root.checks.first, findings: fs.compactMap(\.id))
+    }
+}
+
+extension Incidents {
+    /// Facts that come before the findings: the DNS answer that sent the client to a server whose
+    /// certificate does not name what it asked for (`resolvedBy`, from NameAnswers).
+    static func facts(_ fs: [Finding]) -> [Incident.Step] {
+        for f in fs {
+            guard case .object(let o)? = f.evidence["resolvedBy"], case .string(let resolver)? = o["resolver"],
+                  case .string(let name)? = o["qname"], case .array(let list)? = o["addresses"], case .int(let frame)? = o["frame"]
+            else { continue }
+            let addresses = list.compactMap { v -> String? in if case .string(let a) = v { a } else { nil } }
+            return [.init(fact: "dns.answer", summary: "\(resolver) answered \(TextSafe.quote(name)) with \(addresses.joined(separator: ", "))",
+                          frames: [UInt64(frame)])]
+        }
+        return []
     }
 }
 

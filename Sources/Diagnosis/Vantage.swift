@@ -97,18 +97,68 @@ struct VantageTally: Sendable {
     /// Misra-Gries counting in place (no hashing per flow).
     var nearHosts = InlineArray<4, IPAddress?>(repeating: nil)
     var nearCounts = InlineArray<4, Int>(repeating: 0)
+    /// Consecutive flows between one client and one server, counted apart until the pair changes:
+    /// a sender whose TTL differs from flow to flow towards one host forges it (nmap picks one
+    /// at random per probe), so such a run says nothing about where the capture sat.
+    var run: (client: IPAddress, server: IPAddress)?
+    var runCounts = InlineArray<6, Int>(repeating: 0)
+    var runTTLs = InlineArray<3, UInt8>(repeating: 0)
+    var runDistinctTTLs = 0
+    /// Flows of the run whose server spoke undecremented: all a forged run can still say.
+    var runAtServer = 0
+    /// Flows of forged runs, for the wording when nothing else is left.
+    var forgedFlows = 0
 
     mutating func add(_ v: FlowVantage, _ f: Flow) {
+        if run?.client != f.clientAddress || run?.server != f.serverAddress {
+            commitRun()
+            run = (f.clientAddress, f.serverAddress)
+        }
+        if f.client.ttlPackets > 0, runDistinctTTLs < 3 {
+            let ttl = f.client.ttlMax
+            var seen = false
+            for i in 0..<runDistinctTTLs where runTTLs[i] == ttl { seen = true }
+            if !seen { runTTLs[runDistinctTTLs] = ttl; runDistinctTTLs += 1 }
+        }
+        if v.serverHops == 0 { runAtServer += 1 }
         guard v.point != .unknown else { return }
-        counts[v.point.index] += 1
-        guard v.point == .client || v.point == .server else { return }
-        let host = v.point == .client ? f.clientAddress : f.serverAddress
+        runCounts[v.point.index] += 1
+    }
+
+    /// Adds the finished run to the tally, unless its TTLs were forged.
+    mutating func commitRun() {
+        defer {
+            runCounts = InlineArray(repeating: 0); runDistinctTTLs = 0; runAtServer = 0; run = nil
+        }
+        guard let run else { return }
+        if runDistinctTTLs >= 3 {
+            // Judged by the server's side alone: undecremented, the capture is at the server.
+            forgedFlows += runCounts.indices.reduce(0) { $0 + runCounts[$1] }
+            counts[VantagePoint.server.index] += runAtServer
+            for _ in 0..<runAtServer { near(run.server) }
+            return
+        }
+        for i in 0..<6 where runCounts[i] > 0 {
+            counts[i] += runCounts[i]
+            let point = VantagePoint.allCases[i]
+            guard point == .client || point == .server else { continue }
+            for _ in 0..<runCounts[i] { near(point == .client ? run.client : run.server) }
+        }
+    }
+
+    mutating func near(_ host: IPAddress) {
         for i in 0..<4 where nearHosts[i] == host { nearCounts[i] += 1; return }
         for i in 0..<4 where nearCounts[i] == 0 { nearHosts[i] = host; nearCounts[i] = 1; return }
         for i in 0..<4 { nearCounts[i] -= 1 }
     }
 
     func summary() -> CaptureVantage {
+        var t = self
+        t.commitRun()
+        return t.tallied()
+    }
+
+    private func tallied() -> CaptureVantage {
         var flows: [String: Int] = [:]
         var total = 0, best = 0
         for (i, p) in VantagePoint.allCases.enumerated() where counts[i] > 0 {
@@ -117,7 +167,10 @@ struct VantageTally: Sendable {
             if counts[i] > counts[best] { best = i }
         }
         guard total > 0 else {
-            return CaptureVantage(point: .unknown, host: nil, because: "no flow with TTLs or a handshake to judge by", flows: flows)
+            let because = forgedFlows > 0
+                ? "the \(forgedFlows) flows to judge by are probes whose TTL changes from probe to probe (forged, as scanners do)"
+                : "no flow with TTLs or a handshake to judge by"
+            return CaptureVantage(point: .unknown, host: nil, because: because, flows: flows)
         }
         let point = VantagePoint.allCases[best]
         var host: String?

@@ -20,12 +20,16 @@ public struct DNSTransaction: Sendable {
     public var answerFrame: UInt64 = 0
     public var answerTime: Int64 = 0
     public var answers = 0
+    /// The answer's A and AAAA addresses, the first four (`addressCount`).
+    public var addresses = InlineArray<4, IPAddress>(repeating: IPAddress(high: 0, low: 0))
+    public var addressCount = 0
     /// The answer had TC set: too big for UDP, the client should retry over TCP.
     public var truncatedAnswer = false
     /// Asked over UDP first, then again over TCP (what a truncated answer calls for).
     public var retriedOverTCP = false
 
     public var nameBytes: [UInt8] { (0..<nameCount).map { name[$0] } }
+    public var answerAddresses: [IPAddress] { (0..<addressCount).map { addresses[$0] } }
 }
 
 /// Who asked for whom on the link (ARP), and which MACs claimed each address.
@@ -103,6 +107,7 @@ public struct NameLinkTracker: Sendable {
                 dns[key]!.answerTime = time
                 dns[key]!.answers = h.answerCount
                 dns[key]!.truncatedAnswer = h.truncated
+                dns[key]!.addressCount = h.rcode == 0 ? h.answerAddresses(into: &dns[key]!.addresses) : 0
             }
         }
         return true

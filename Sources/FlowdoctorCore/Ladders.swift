@@ -14,7 +14,7 @@ extension OfflineAnalysis {
         struct Key { var incident: String; var client: IPAddress; var cport: UInt16; var server: IPAddress; var sport: UInt16; var failing: Set<UInt64> }
         var keys: [FlowKey: [Key]] = [:]
         for i in report.incidents.prefix(maxIncidents) {
-            guard let rootID = i.chain.first?.finding, let f = report.findings.first(where: { $0.id == rootID }),
+            guard let rootID = i.chain.lazy.compactMap(\.finding).first, let f = report.findings.first(where: { $0.id == rootID }),
                   let ref = f.flow, let c = ref.client, let cp = c.port, let sp = ref.server.port,
                   let proto = EvidenceSelection.proto(ref.transport),
                   let ca = EvidenceSelection.address(c.ip), let sa = EvidenceSelection.address(ref.server.ip) else { continue }

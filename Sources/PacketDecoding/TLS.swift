@@ -127,4 +127,42 @@ extension DNSHeader {
         guard after + 4 <= m.count else { throw .truncated(.dns, needed: after + 4, have: m.count) }
         return (m.u16(after), m.u16(after + 2))
     }
+
+    /// The A and AAAA addresses of the answer section, the first `addresses.count` of them; stops
+    /// quietly at the first record it cannot read. At most 32 records are walked, and a name is
+    /// skipped (not followed): a compression pointer ends it.
+    @inlinable public func answerAddresses(into addresses: inout InlineArray<4, IPAddress>) -> Int {
+        let m = bytes
+        var o = DNSHeader.length
+        @inline(__always) func skipName(_ o: inout Int) -> Bool {
+            var steps = 0
+            while o < m.count, steps < 128 {
+                let len = Int(m.u8(o))
+                if len == 0 { o += 1; return true }
+                if len & 0xC0 == 0xC0 { o += 2; return o <= m.count }
+                guard len & 0xC0 == 0 else { return false }
+                o += 1 + len
+                steps += 1
+            }
+            return false
+        }
+        for _ in 0..<min(questionCount, 4) {
+            guard skipName(&o), o + 4 <= m.count else { return 0 }
+            o += 4
+        }
+        var n = 0
+        for _ in 0..<min(answerCount, 32) where n < addresses.count {
+            guard skipName(&o), o + 10 <= m.count else { break }
+            let type = m.u16(o), qclass = m.u16(o + 2), length = Int(m.u16(o + 8))
+            o += 10
+            guard o + length <= m.count else { break }
+            if qclass == 1, type == 1, length == 4 {
+                addresses[n] = IPAddress(v4: m.u32(o)); n += 1
+            } else if qclass == 1, type == 28, length == 16 {
+                addresses[n] = IPAddress(high: m.u64(o), low: m.u64(o + 8)); n += 1
+            }
+            o += length
+        }
+        return n
+    }
 }

@@ -50,7 +50,7 @@ public enum HTMLReport {
             if let l = ladders[i.id] { out += ladder(l, id: i.id) }
             if i.chain.count > 1 {
                 out += "<ol class=\"chain\">\n"
-                for s in i.chain { out += "<li><code>\(e(s.kind.rawValue))</code> \(e(s.summary))</li>\n" }
+                for s in i.chain { out += "<li><code>\(e(s.kind?.rawValue ?? s.fact ?? ""))</code> \(e(s.summary))\(s.frames.map { " (frame \($0.map(String.init).joined(separator: ", ")))" } ?? "")</li>\n" }
                 out += "</ol>\n"
             }
             out += "</article>\n"

@@ -307,7 +307,10 @@ extension JSONWriter {
         endObject()
         key("chain"); beginArray()
         for s in i.chain {
-            element(); beginObject(); field("finding", s.finding); field("kind", s.kind.rawValue); field("summary", s.summary); endObject()
+            element(); beginObject()
+            field("fact", s.fact); field("finding", s.finding)
+            if let fr = s.frames { field("frames", ints: fr) }
+            field("kind", s.kind?.rawValue); field("summary", s.summary); endObject()
         }
         endArray()
         field("findings", strings: i.findings)

@@ -102,7 +102,11 @@ public enum TextReport {
         if i.affected.clients > 1 { parts.append("\(i.affected.clients) clients") }
         if i.affected.servers > 1 { parts.append("\(i.affected.servers) servers") }
         if i.affected.flows > 1 { parts.append("\(i.affected.flows) flows") }
-        if Set(i.chain.map(\.kind)).count > 1 { parts.append("\(i.chain.count) findings") }
+        if Set(i.chain.compactMap(\.kind)).count > 1 { parts.append("\(i.chain.filter { $0.kind != nil }.count) findings") }
+        // A fact that led to the findings (a DNS answer) names where the chain starts.
+        if let s = i.chain.first, s.fact != nil {
+            parts.append("after \(s.summary)" + (s.frames?.first.map { " (frame \($0))" } ?? ""))
+        }
         return parts.joined(separator: ", ")
     }
 

@@ -32,6 +32,14 @@ import Testing
             // Kept beside the wrong certificate until the name's address tells them apart.
             Case(id: "tls.certificate.name-mismatch/wrong-server",
                  fires: { try run(good, "shop.example") }, nearMiss: { try run(good, "server.lab.test") }, leads: false),
+            // It leads once another server presents a certificate for the name, one the DNS answer did not give.
+            Case(id: "tls.certificate.name-mismatch/wrong-server",
+                 fires: { try TLSCertificateFindingTests().analyze(sessions: [.init(server: "10.0.0.2", chain: good, sni: "server.lab.test"),
+                                                                              .init(server: "10.0.0.7", chain: [p.ipOnly], sni: "server.lab.test")],
+                                                                   answer: ("server.lab.test", ["10.0.0.7"])) },
+                 nearMiss: { try TLSCertificateFindingTests().analyze(sessions: [.init(server: "10.0.0.2", chain: good, sni: "server.lab.test"),
+                                                                                 .init(server: "10.0.0.7", chain: [p.ipOnly], sni: "server.lab.test")],
+                                                                      answer: ("server.lab.test", ["10.0.0.7", "10.0.0.2"])) }),
             Case(id: "tls.certificate.self-signed/self-signed",
                  fires: { try run([p.selfSignedLeaf], "device-cn.lab.test") }, nearMiss: { try run(good, "server.lab.test") }),
             Case(id: "tls.certificate.chain-incomplete/missing-intermediate",

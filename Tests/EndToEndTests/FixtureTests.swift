@@ -183,6 +183,25 @@ import Testing
         #expect(cert.chain.map(\.kind) == [.certificateExpired, .tlsAlert] && cert.rootCause.id == "tls.certificate.expired/not-renewed", "\(cert.chain)")
     }
 
+    @Test("a DNS answer, then a server whose certificate does not name what was asked, then the client's alert: one chain from the answer")
+    func dnsAnswerChain() throws {
+        for v in ["client", "server"] {
+            let r = try OfflineAnalysis.run(paths: [FixtureTests.fixtureDirectory.path + "/dns-wrong-record-\(v).pcap"])
+            #expect(r.incidents.count == 1, "\(r.incidents.map(\.title))")
+            let i = try #require(r.incidents.first)
+            #expect(i.chain.first?.fact == "dns.answer" && i.chain.first?.frames == [4], "\(i.chain)")
+            #expect(i.chain.first?.summary == "10.99.2.2 answered \"server.lab.test\" with 10.99.2.2")
+            #expect(i.chain.dropFirst().map(\.kind) == [.certificateNameMismatch, .tlsAlert, .resetAfterClose], "\(i.chain)")
+            let mismatch = try #require(r.findings.first { $0.kind == .certificateNameMismatch })
+            #expect(mismatch.causes.first { $0.id.hasSuffix("/wrong-server") }?.because.contains { $0.contains("(frame 4), and the client connected to 10.99.2.2") } == true)
+            // The alert is read against the certificate: the name, not a vague list.
+            let alert = try #require(r.findings.first { $0.kind == .tlsAlert })
+            #expect(alert.causes.first?.text.contains("does not name \"server.lab.test\": it names other.lab.test") == true, "\(alert.causes.map(\.text))")
+            // In the answer block: where the chain starts.
+            #expect(TextReport.render(r).contains("after 10.99.2.2 answered \"server.lab.test\" with 10.99.2.2 (frame 4)"))
+        }
+    }
+
     @Test("the lab's own connect scan (a real Linux stack answering): one scan finding naming the open ports, no failure, no service")
     func realScan() throws {
         for v in ["client", "server"] {
@@ -191,5 +210,21 @@ import Testing
             #expect(r.findings.first?.summary.contains("probed 24 ports of 10.99.2.2") == true && r.findings.first?.summary.contains("open: 9302, 9309") == true)
             #expect(r.services.isEmpty && r.summary.errors == 0 && r.summary.suppressed.isEmpty)
         }
+    }
+
+    @Test("nmap's own scans in the lab: a half-open SYN scan of 100 ports and an ARP ping sweep, each one info finding")
+    func nmapScans() throws {
+        let dir = FixtureTests.fixtureDirectory.path
+        for v in ["client", "server"] {
+            let r = try OfflineAnalysis.run(paths: [dir + "/nmap-syn-scan-\(v).pcap"])
+            #expect(r.findings.map(\.kind) == [.portScan], "\(v): \(r.findings.map(\.summary))")
+            let s = r.findings.first?.summary ?? ""
+            #expect(s.contains("probed 100 ports of 10.99.2.2") && s.contains("open: 9405, 9440") && s.contains("98 closed"), "\(s)")
+            #expect(r.services.isEmpty && r.summary.errors == 0 && r.summary.warnings == 0 && r.summary.suppressed.isEmpty)
+            #expect(r.incidents.count == 1 && r.incidents[0].severity == .info)
+        }
+        let sweep = try OfflineAnalysis.run(paths: [dir + "/nmap-arp-sweep-client.pcap"])
+        #expect(sweep.findings.map(\.kind) == [.arpSweep], "\(sweep.findings.map(\.summary))")
+        #expect(sweep.findings.first?.summary.contains("present: 10.99.1.1") == true)
     }
 }

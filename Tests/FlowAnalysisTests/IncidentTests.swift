@@ -9,7 +9,7 @@ import Testing
 /// where one link is missing (two unrelated failures close in time stay two incidents).
 @Suite("Incidents") struct IncidentTests {
     func only(_ r: Report) throws -> Incident {
-        #expect(r.incidents.count == 1, "\(r.incidents.map { "\($0.title): \($0.chain.map(\.kind.rawValue))" })")
+        #expect(r.incidents.count == 1, "\(r.incidents.map { "\($0.title): \($0.chain.map(\.kind?.rawValue))" })")
         return try #require(r.incidents.first)
     }
 

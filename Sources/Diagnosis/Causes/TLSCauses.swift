@@ -157,6 +157,12 @@ enum TLSCauses {
                                        because: [saw] + certNote, checks: [Check(on: at.onClient, run: probe.run.replacingLast("</dev/null", "</dev/null 2>/dev/null | openssl x509 -noout -dates")), Check(on: at.onClient, run: "date -u")]))
                 case 44:
                     out.append(x.cause("server-cert-revoked", "the server's certificate has been revoked by its CA", .high, because: [saw] + certNote, checks: [probe]))
+                case 42 where nameMismatch(t, sni: sni) != nil, 46 where nameMismatch(t, sni: sni) != nil:
+                    // The certificate does not name what the client asked for: that alone explains the refusal.
+                    let names = nameMismatch(t, sni: sni) ?? "?", asked = TextSafe.quote(sni ?? "?")
+                    out.append(x.cause("server-cert-untrusted", "the client rejected the server's certificate because it does not name \(asked): it names \(names)", .high,
+                                       because: [saw, "the certificate (frame \(t.certificateFrame)) names \(names); the ClientHello (frame \(t.clientHelloFrame)) asked for \(asked)"],
+                                       checks: [probe]))
                 default:
                     out.append(x.cause("server-cert-untrusted", d == 48 ? "the client does not trust the CA that issued the server's certificate: a private CA missing from its trust store, or an intermediate the server does not send" : "the client rejected the server's certificate: untrusted issuer, a missing intermediate, a name that does not match, or a key or usage it refuses", .high,
                                        because: [saw] + certNote,
@@ -306,6 +312,12 @@ enum TLSCauses {
     }
 
     /// What the visible certificate says, for the client's certificate alerts.
+    /// The names of a leaf certificate that does not cover `sni`; nil when it does or is unreadable.
+    static func nameMismatch(_ t: TLSSession, sni: String?) -> String? {
+        guard let sni, let leaf = TLSDetector(thresholds: Thresholds()).certificates(t)?.first, !leaf.matches(hostname: sni) else { return nil }
+        return (leaf.dnsNames.isEmpty ? [leaf.commonName ?? "?"] : leaf.dnsNames).prefix(4).joined(separator: ", ")
+    }
+
     static func certificateFacts(_ t: TLSSession) -> [String] {
         guard let c = TLSDetector(thresholds: Thresholds()).certificates(t) else {
             return t.isTLS13 ? ["the certificate itself is encrypted in TLS 1.3"] : []
