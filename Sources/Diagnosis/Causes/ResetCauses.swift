@@ -62,12 +62,20 @@ enum ResetCauses {
                                 because: [rst + " after \(cb) bytes from the client and none back"],
                                 checks: [logs, Check(on: at.onServer, run: "ss -tnp 'sport = :\(at.port)'")])]
             }
+            // A RST out of a quiet connection is no mid-exchange abort: the sender's own idle limit.
+            let idle = e.idleBeforeSeconds
+            let quiet = idle >= 1 ? " after \(RuleInput.seconds(idle)) with no packet either way" : ""
+            let because = [rst + quiet + " after \(cb) bytes from the client and \(sb) from the server"]
             if sender == "server" {
-                return [x.cause("server-abort", "the server application closed the socket abortively mid-exchange (crash, restart, a timeout of its own, or unread data at close)", .medium,
-                                because: [rst + " after \(cb) bytes from the client and \(sb) from the server"], checks: [logs])]
+                return [x.cause("server-abort", idle >= 1
+                                    ? "the server application closed the idle connection abortively after \(RuleInput.seconds(idle)): its own idle or keep-alive limit closing with SO_LINGER 0, or a restart"
+                                    : "the server application closed the socket abortively mid-exchange (crash, restart, a timeout of its own, or unread data at close)", .medium,
+                                because: because, checks: [logs])]
             }
-            return [x.cause("client-abort", "the client application gave up (its own timeout or a user cancel) and closed abortively", .medium,
-                            because: [rst + " after \(cb) bytes from the client and \(sb) from the server"], checks: [logs])]
+            return [x.cause("client-abort", idle >= 1
+                                ? "the client application closed the idle connection abortively after \(RuleInput.seconds(idle)): its own idle or pool limit closing with SO_LINGER 0, or the application exiting"
+                                : "the client application gave up (its own timeout or a user cancel) and closed abortively", .medium,
+                            because: because, checks: [logs])]
         }
     }
 }
