@@ -224,6 +224,20 @@ def tcp_client(a):
             s.shutdown(socket.SHUT_WR)
             log("upload done, reply", len(recv_exact(s, 100)))
             s.close()
+        elif a.mode == "upload-abort":
+            # upload until the server's window has stayed shut for --timeout s, then give up and
+            # abort (SO_LINGER 0: the close is a RST), as a client with a send timeout does
+            s = connect_tcp(a)
+            s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            s.sendall(payload(a.request, b"upload "))
+            recv_exact(s, 100)
+            try:
+                s.sendall(payload(a.size))
+                log("upload done (unexpected for this scenario)")
+            except socket.timeout:
+                log("send timed out: the window stayed shut; aborting")
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            s.close()
         elif a.mode == "upload-wait":
             # upload without closing, then wait up to --timeout s for every byte to be
             # acknowledged (SIOCOUTQ = 0), reading what the server sends meanwhile; then give up
@@ -430,6 +444,25 @@ def dns_server(a):
             log("query", qid, question)
             if a.rcode == "NOREPLY":
                 continue  # silence: the client retries, then gives up
+            if a.upstream:
+                # a forwarding resolver: ask the upstream twice, 1 s apart; SERVFAIL when it is silent
+                up = udp_socket(a.upstream)
+                up.settimeout(1)
+                got = None
+                for _ in range(2):
+                    up.sendto(q, (a.upstream, 53))
+                    try:
+                        got, _ = up.recvfrom(4096)
+                        break
+                    except socket.timeout:
+                        log("upstream", a.upstream, "silent")
+                up.close()
+                if got is None:
+                    rflags = 0x8000 | (flags & 0x7800) | 0x0080 | (flags & 0x0100) | 2
+                    s.sendto(struct.pack("!HHHHHH", qid, rflags, 1, 0, 0, 0) + question, peer)
+                else:
+                    s.sendto(got, peer)
+                continue
             rcode = RCODES[a.rcode]
             rflags = 0x8000 | (flags & 0x7800) | 0x0080 | (flags & 0x0100) | rcode
             rflags |= 0x0400 if rcode == 3 else 0  # AA for the authoritative negative answer
@@ -535,6 +568,7 @@ def main():
     p.add_argument("--client-ca", default="", help="tls-server: require a client certificate from this CA")
     p.add_argument("--sni-only", default="", help="tls-server: the only server name it accepts")
     p.add_argument("--rcode", default="NXDOMAIN")
+    p.add_argument("--upstream", default="", help="dns-server: forward each query here (UDP 53), SERVFAIL if it is silent")
     p.add_argument("--answer", default="", help="dns-server: the address a NOERROR answer to an A query gives")
     p.add_argument("--resolve", default="", help="tls-client: resolve --host by an A query to this DNS server first")
     p.add_argument("--name", default="missing.lab.test")

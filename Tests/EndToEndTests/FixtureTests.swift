@@ -183,6 +183,30 @@ import Testing
         #expect(cert.chain.map(\.kind) == [.certificateExpired, .tlsAlert] && cert.rootCause.id == "tls.certificate.expired/not-renewed", "\(cert.chain)")
     }
 
+    @Test("lab chains: a zero window, then the client's abort (one incident, the window first); a resolver's dead upstream, then its SERVFAIL")
+    func labChains() throws {
+        let dir = FixtureTests.fixtureDirectory.path
+        for v in ["client", "server"] {
+            let r = try OfflineAnalysis.run(paths: [dir + "/zero-window-abort-\(v).pcap"])
+            #expect(r.incidents.count == 1, "\(v): \(r.incidents.map(\.title))")
+            let i = try #require(r.incidents.first)
+            #expect(i.chain.first?.kind == .zeroWindow && i.chain.last?.kind == .resetAbort && i.severity == .error, "\(i.chain)")
+            let reset = try #require(r.findings.first { $0.kind == .resetAbort })
+            #expect(reset.causes.first?.id == "tcp.reset.abort/client-abort" && reset.causes.first?.confidence == .high)
+            #expect(reset.causes.first?.text.contains("the zero window caused this reset") == true, "\(reset.causes.map(\.text))")
+            #expect(reset.evidence["peerWindowClosedSeconds"] != nil)
+        }
+        let resolver = try OfflineAnalysis.run(paths: [dir + "/dns-upstream-dead-server.pcap"])
+        #expect(resolver.incidents.count == 1, "\(resolver.incidents.map(\.title))")
+        #expect(resolver.incidents.first?.chain.map(\.kind) == [.dnsUnanswered, .dnsError])
+        let servfail = try #require(resolver.findings.first { $0.kind == .dnsError })
+        #expect(servfail.causes.first?.text == "the resolver 10.99.2.2 got no answer from its upstream 192.0.2.53: that server is down, or DNS to it is filtered")
+        #expect(servfail.causes.first?.confidence == .high && !servfail.causes.contains { $0.id == "dns.error/dnssec" })
+        // At the client only the SERVFAIL is seen: nothing rules out DNSSEC there.
+        let client = try OfflineAnalysis.run(paths: [dir + "/dns-upstream-dead-client.pcap"])
+        #expect(client.findings.map(\.kind) == [.dnsError] && client.findings.first?.causes.map(\.id) == ["dns.error/upstream-failure", "dns.error/dnssec"])
+    }
+
     @Test("a DNS answer, then a server whose certificate does not name what was asked, then the client's alert: one chain from the answer")
     func dnsAnswerChain() throws {
         for v in ["client", "server"] {

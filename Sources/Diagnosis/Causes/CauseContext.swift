@@ -118,6 +118,24 @@ extension Diagnoser {
                     }
                 }
             }
+            // SERVFAIL from a resolver whose own questions upstream went unanswered in this capture.
+            if out[i].kind == .dnsError, case .dns(let d)? = out[i].facts, case .error(2, _) = d.answer {
+                let upstream = out.first { u in
+                    guard u.kind == .dnsUnanswered, u.flow?.client?.ip == flow.server.ip, case .dns(let q)? = u.facts else { return false }
+                    return q.qname.lowercased() == d.qname.lowercased() && u.firstTime >= out[i].firstTime && u.firstTime <= out[i].lastTime
+                }
+                if let up = upstream, let to = up.flow?.server.ip, let j = out[i].causes.firstIndex(where: { $0.id.hasSuffix("/upstream-failure") }) {
+                    var c = out[i].causes.remove(at: j)
+                    c.text = "the resolver \(flow.server.ip) got no answer from its upstream \(to): that server is down, or DNS to it is filtered"
+                    c.confidence = .high
+                    c.because.append("\(flow.server.ip) asked \(to) for \(TextSafe.quote(d.qname)) itself (\(RuleInput.frames(up.frames))) and got no answer")
+                    c.checks = [Check(on: "the resolver (\(flow.server.ip))", run: "dig @\(to) \(Shell.quote(d.qname)) \(d.qtype)")]
+                    c.tellApart = nil
+                    // An upstream that never answered rules out a validation failure of its answer.
+                    out[i].causes.removeAll { $0.id.hasSuffix("/dnssec") }
+                    out[i].causes.insert(c, at: 0)
+                }
+            }
             if case .dns(let d)? = out[i].facts, d.truncatedAnswer, case let qname = d.qname,
                dnsOverTCP.contains(where: { $0.client.description == client && $0.server.description == flow.server.ip
                                                && String(decoding: $0.name, as: UTF8.self) == qname }) {

@@ -46,6 +46,13 @@ enum ResetCauses {
             return [x.cause("abortive-close", "the \(sender) closed abortively (SO_LINGER 0, or unread data at close): usually harmless", .high, because: [rst + " after its FIN"])]
         default:
             let cb = Int(e.clientBytesBefore), sb = Int(e.serverBytesBefore)
+            // Reset while the peer's window was shut: the sender gave up waiting to send.
+            if let shut = e.peerWindowClosedSeconds, cb + sb > 0 {
+                let peer = sender == "client" ? "server" : "client"
+                return [x.cause("\(sender)-abort", "the \(sender) gave up after the \(peer)'s receive window had been shut for \(RuleInput.seconds(shut)) (a send timeout in its application): the zero window caused this reset", .high,
+                                because: [rst + " while the \(peer)'s window had been zero for \(RuleInput.seconds(shut))" + (e.peerWindowClosedFrame.map { " (since frame \($0))" } ?? "")],
+                                checks: [Check(on: sender == "client" ? at.onServer : at.onClient, run: "ss -tnp '\(sender == "client" ? "sport" : "dport") = :\(at.port)'")])]
+            }
             // Linux answers for a socket that no longer exists with IP ID 0, unlike its own packets.
             if e.rstIPID == 0, e.rstIPIDInSequence == false || (e.senderLastIPID ?? 0) != 0,
                cb + sb > 0 {
@@ -64,15 +71,15 @@ enum ResetCauses {
             }
             // A RST out of a quiet connection is no mid-exchange abort: the sender's own idle limit.
             let idle = e.idleBeforeSeconds
-            let quiet = idle >= 1 ? " after \(RuleInput.seconds(idle)) with no packet either way" : ""
+            let quiet = idle >= 5 ? " after \(RuleInput.seconds(idle)) with no packet either way" : ""
             let because = [rst + quiet + " after \(cb) bytes from the client and \(sb) from the server"]
             if sender == "server" {
-                return [x.cause("server-abort", idle >= 1
+                return [x.cause("server-abort", idle >= 5
                                     ? "the server application closed the idle connection abortively after \(RuleInput.seconds(idle)): its own idle or keep-alive limit closing with SO_LINGER 0, or a restart"
                                     : "the server application closed the socket abortively mid-exchange (crash, restart, a timeout of its own, or unread data at close)", .medium,
                                 because: because, checks: [logs])]
             }
-            return [x.cause("client-abort", idle >= 1
+            return [x.cause("client-abort", idle >= 5
                                 ? "the client application closed the idle connection abortively after \(RuleInput.seconds(idle)): its own idle or pool limit closing with SO_LINGER 0, or the application exiting"
                                 : "the client application gave up (its own timeout or a user cancel) and closed abortively", .medium,
                             because: because, checks: [logs])]

@@ -24,6 +24,9 @@ public struct ResetEvidence: Sendable, Equatable {
     /// The sender's last IP ID and whether the RST continues its sequence, when the sender counts up.
     public var senderLastIPID: UInt16?
     public var rstIPIDInSequence: Bool?
+    /// How long the peer's receive window had been shut when the RST came, and since which frame.
+    public var peerWindowClosedSeconds: Double?
+    public var peerWindowClosedFrame: UInt64?
 
     public static func == (a: Self, b: Self) -> Bool { a.json == b.json }
 
@@ -36,6 +39,11 @@ public struct ResetEvidence: Sendable, Equatable {
         senderTTLRange = p.ttlPackets > 0 ? (p.ttlMin, p.ttlMax) : nil
         rstIPID = r.ipID; rstSourceMAC = r.mac; senderMAC = p.mac; rstPayloadBytes = r.payloadLength
         forgery = x.any ? x.reasons : []
+        let peer = r.sender == .client ? f.server : f.client
+        if peer.zeroWindowClosedSince != 0, peer.zeroWindowClosedSince <= r.time {
+            peerWindowClosedSeconds = FlowFacts.ms(r.time &- peer.zeroWindowClosedSince) / 1000
+            peerWindowClosedFrame = peer.zeroWindowFirstFrame
+        }
         if let id = r.ipID, p.ipIDSequentialSteps >= 3, p.ipIDOtherSteps == 0 {
             senderLastIPID = p.ipIDLast
             rstIPIDInSequence = !x.ipIDMismatch && id != 0
@@ -55,6 +63,7 @@ public struct ResetEvidence: Sendable, Equatable {
         if let m = senderMAC { ev["senderMAC"] = .string(m.description) }
         if rstPayloadBytes > 0 { ev["rstPayloadBytes"] = .int(Int64(rstPayloadBytes)) }
         if !forgery.isEmpty { ev["forgeryEvidence"] = .array(forgery.map { .string($0) }) }
+        if let shut = peerWindowClosedSeconds { ev["peerWindowClosedSeconds"] = .double(shut) }
         if let last = senderLastIPID, let inSeq = rstIPIDInSequence {
             ev["senderLastIPID"] = .int(Int64(last))
             ev["rstIPIDInSequence"] = .bool(inSeq)
