@@ -53,9 +53,9 @@ def listen_tcp(a):
 
 def connect_tcp(a, timeout=None):
     s = socket.socket(family(a.host), socket.SOCK_STREAM)
-    if a.sport:
+    if a.sport or a.src:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        s.bind(("::" if ":" in a.host else "0.0.0.0", a.sport))
+        s.bind((a.src or ("::" if ":" in a.host else "0.0.0.0"), a.sport))
     s.settimeout(timeout if timeout is not None else a.timeout)
     s.connect((a.host, a.port))
     return s
@@ -540,6 +540,7 @@ def main():
     p.add_argument("--bind", default="0.0.0.0")
     p.add_argument("--port", type=int, default=0)
     p.add_argument("--sport", type=int, default=0)
+    p.add_argument("--src", default="", help="tcp-client: the source address to bind")
     p.add_argument("--ready", default="")
     p.add_argument("--timeout", type=float, default=4.0)
     p.add_argument("--linger", type=float, default=10.0)

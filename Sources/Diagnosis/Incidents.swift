@@ -242,8 +242,13 @@ public enum Incidents {
         if fs.count > 1, fs.allSatisfy({ $0.kind == root.kind && $0.causes.first?.id == rootCause.id }) {
             rootCause.text += " — and \(fs.count - 1) more like it"
         }
+        var firstCheck = root.checks.first
         if let client = clientSide {
             place = "client \(client)"
+            // Where its packets stop, from its own side (traceroute over TCP to a port it failed on).
+            if let fl = root.flow, let port = fl.server.port {
+                firstCheck = "on the client (\(client)): traceroute -n -T -s \(client) -p \(port) \(fl.server.ip)"
+            }
             title = "\(client) reaches none of \(Set(fs.compactMap(service)).count) services"
             rootCause = .init(id: "incident/client-side",
                               text: "\(client)'s own side: an egress filter, a proxy it must use, or its link or route is down (other clients' connections worked)",
@@ -254,7 +259,7 @@ public enum Incidents {
             affected: .init(clients: clients, servers: servers, flows: flows),
             firstTime: fs.map(\.firstTime).min() ?? root.firstTime, lastTime: fs.map(\.lastTime).max() ?? root.lastTime,
             chain: facts(chainFirst) + chainFirst.map { .init(finding: $0.id ?? "", kind: $0.kind, summary: $0.summary) },
-            firstCheck: root.checks.first, findings: fs.compactMap(\.id))
+            firstCheck: firstCheck, findings: fs.compactMap(\.id))
     }
 }
 

@@ -207,6 +207,33 @@ import Testing
         #expect(client.findings.map(\.kind) == [.dnsError] && client.findings.first?.causes.map(\.id) == ["dns.error/upstream-failure", "dns.error/dnssec"])
     }
 
+    @Test("lab groupings: a SYN flood and the genuine client it shut out; five clients refused at one port; one client blocked everywhere while another works; one router rejecting three services")
+    func labGroupings() throws {
+        let dir = FixtureTests.fixtureDirectory.path
+        func run(_ n: String) throws -> Report { try OfflineAnalysis.run(paths: [dir + "/\(n).pcap"]) }
+        for v in ["client", "server"] {
+            let r = try run("syn-flood-\(v)")
+            #expect(r.incidents.count == 1 && r.incidents[0].chain.first?.kind == .synFlood, "\(v): \(r.incidents.map(\.title))")
+            // The genuine client's SYNs met the flood's full queue; at the server, SYN-ACKs went to spoofed sources.
+            let genuine = try #require(r.findings.first { $0.kind == .handshakeUnanswered && $0.flow?.client?.ip == "10.99.1.2" })
+            #expect(genuine.causes.first?.id == "tcp.handshake.unanswered/syn-queue-full" && genuine.causes.first?.confidence == .high)
+            for f in r.findings where f.kind == .handshakeIncomplete { #expect(f.causes.first?.id == "tcp.handshake.incomplete/spoofed-source") }
+            // ICMP errors about SYN-ACKs name the spoofed destination, not the server.
+            for f in r.findings where f.kind == .icmpUnreachable {
+                #expect(f.causes.first?.text.contains("no route to \(f.flow?.client?.ip ?? "?")'s network") == true, "\(f.causes.map(\.text))")
+            }
+        }
+        let refused = try run("refused-many-clients-client")
+        #expect(refused.incidents.count == 1 && refused.incidents[0].affected.clients == 5 && refused.incidents[0].place == "10.99.2.2:8031")
+        let blocked = try run("client-egress-blocked-client")
+        #expect(blocked.incidents.count == 1, "\(blocked.incidents.map(\.title))")
+        #expect(blocked.incidents.first?.title == "10.99.1.3 reaches none of 3 services" && blocked.incidents.first?.rootCause.id == "incident/client-side")
+        #expect(blocked.incidents.first?.firstCheck == "on the client (10.99.1.3): traceroute -n -T -s 10.99.1.3 -p 8032 10.99.2.2")
+        let rejected = try run("router-rejects-services-client")
+        #expect(rejected.incidents.count == 1 && rejected.incidents.first?.place == "router 10.99.1.1" && rejected.incidents.first?.findings.count == 3,
+                "\(rejected.incidents.map { "\($0.title) @ \($0.place)" })")
+    }
+
     @Test("a DNS answer, then a server whose certificate does not name what was asked, then the client's alert: one chain from the answer")
     func dnsAnswerChain() throws {
         for v in ["client", "server"] {

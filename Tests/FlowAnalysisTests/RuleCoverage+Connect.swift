@@ -133,13 +133,15 @@ extension RuleCoverage {
         return s
     }
 
-    /// Half-open attempts at one service from `sources` spoofed addresses.
-    static func flood(sources: Int, attempts: Int) -> Scenario {
+    /// Half-open attempts at one service from `sources` spoofed addresses; with `answered`, the
+    /// server sends each a SYN-ACK (a flood whose server answers).
+    static func flood(sources: Int, attempts: Int, answered: Bool = false) -> Scenario {
         var s = Scenario()
         for i in 0..<attempts {
             s.client = Addr(stringLiteral: "198.51.\(i % sources / 250).\(i % sources % 250 + 1)")
             s.cport = 1024 + UInt16(i % 60000)
             s.c([.syn])
+            if answered { s.s([.syn, .ack], ack: s.cisn + 1) }
         }
         s.end(after: 5)
         return s
@@ -161,6 +163,10 @@ extension RuleCoverage {
         RuleCase(id: "tcp.handshake.unanswered/syn-queue-full",
                  fires: { try unansweredAtServer(true).findings() },
                  nearMiss: { try unansweredAtServer(false).findings() }, leads: false),
+        // It leads under a SYN flood at the same service.
+        RuleCase(id: "tcp.handshake.unanswered/syn-queue-full",
+                 fires: { try flood(sources: 400, attempts: 1200).findings() },
+                 nearMiss: { try unansweredAtServer(true).findings() }),
         RuleCase(id: "tcp.handshake.unanswered/return-path",
                  fires: { try unanswered().findings() },
                  nearMiss: { try unansweredAtServer(true).findings() }, leads: false),  // at the server no SYN-ACK left
@@ -197,6 +203,9 @@ extension RuleCoverage {
         RuleCase(id: "tcp.handshake.incomplete/client-no-socket",
                  fires: { try incomplete(atServer: false, client: .rst).findings() },
                  nearMiss: { try incomplete(atServer: false, client: .none).findings() }),
+        RuleCase(id: "tcp.handshake.incomplete/spoofed-source",
+                 fires: { try flood(sources: 400, attempts: 1200, answered: true).findings() },
+                 nearMiss: { try incomplete(atServer: false, client: .none).findings() }),          // one attempt, no flood
         RuleCase(id: "tcp.handshake.incomplete/synack-dropped",
                  fires: { try incomplete(atServer: false, client: .none).findings() },
                  nearMiss: { try incomplete(atServer: false, client: .rst).findings() }),

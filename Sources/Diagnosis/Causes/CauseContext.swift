@@ -10,6 +10,8 @@ extension Diagnoser {
     /// with which TTL. Runs over the (capped) findings once, never per packet.
     func refineCauses(_ out: inout [Finding]) {
         refineDNSCauses(&out)
+        // Last: a flood at the service outweighs what the other refinements read from one attempt.
+        defer { refineFloodCauses(&out) }
         guard out.contains(where: { $0.kind == .handshakeUnanswered || $0.kind == .handshakeRefused }) else { return }
         var answered: [String: [UInt16]] = [:], ttl: [String: UInt8] = [:]
         for (k, st) in zip(serviceKeys, serviceStats) where k.proto == .tcp && st.established > 0 {
@@ -96,6 +98,33 @@ extension Diagnoser {
 
     /// DNS causes that need the capture's other questions: another server answered the same client,
     /// a truncated answer was (or was not) asked again over TCP.
+    /// Attempts at a service under a SYN flood: an unanswered SYN met the flood's full SYN queue; a
+    /// SYN-ACK never acknowledged went to one of its spoofed sources.
+    func refineFloodCauses(_ out: inout [Finding]) {
+        let floods = out.filter { $0.kind == .synFlood }
+        guard !floods.isEmpty else { return }
+        for i in out.indices where out[i].kind == .handshakeUnanswered || out[i].kind == .handshakeIncomplete {
+            guard let flow = out[i].flow,
+                  let flood = floods.first(where: { $0.flow?.server.ip == flow.server.ip && $0.flow?.server.port == flow.server.port }) else { continue }
+            let x = RuleInput(out[i])
+            guard let at = x.places else { continue }
+            let seen = out[i].causes.first?.because.first ?? out[i].summary
+            let during = "a SYN flood at the same service: \(flood.summary)"
+            let cause: Cause
+            if out[i].kind == .handshakeUnanswered {
+                cause = x.cause("syn-queue-full", "\(at.hostPort)'s SYN queue was full of a SYN flood's half-open attempts, so the kernel dropped this SYN (SYN cookies off, or overwhelmed)", .high,
+                                because: [seen, during],
+                                checks: [Check(on: at.onServer, run: "nstat -az TcpExtListenOverflows TcpExtListenDrops TcpExtSyncookiesSent"),
+                                         Check(on: at.onServer, run: "sysctl net.ipv4.tcp_syncookies net.ipv4.tcp_max_syn_backlog")])
+            } else {
+                cause = x.cause("spoofed-source", "\(at.client) is most likely one of the flood's spoofed sources: the SYN-ACK went to an address that never sent the SYN", .high,
+                                because: [seen, during], checks: [Check(on: at.onServer, run: "nstat -az TcpExtListenOverflows TcpExtSyncookiesSent")])
+            }
+            out[i].causes.removeAll { $0.id == cause.id }
+            out[i].causes.insert(cause, at: 0)
+        }
+    }
+
     func refineDNSCauses(_ out: inout [Finding]) {
         let whole = captureVantage
         for i in out.indices where out[i].kind == .dnsUnanswered || out[i].kind == .dnsError || out[i].kind == .dnsSlow {

@@ -87,7 +87,10 @@ enum ICMPCauses {
     /// An unreachable about a packet of this flow (also used for SYNs, under tcp.handshake.unreachable).
     static func unreachable(_ x: RuleInput, type: UInt8, code: UInt8, v6: Bool, reporter: String, delayMs: Double?) -> [Cause] {
         let name = FlowFacts.icmpName(v6: v6, type: type, code: code)
-        let server = x.places?.server ?? "the destination"
+        // The unreachable destination: the server, or the client when the error is about one of
+        // the server's packets (a SYN-ACK to a spoofed source).
+        let aboutServerPacket = x.flow?.icmp.map { !$0.aboutClientPacket } ?? false
+        let server = (aboutServerPacket ? x.places?.client : x.places?.server) ?? "the destination"
         let fromServer = reporter == server
         let msg = "ICMP\(v6 ? "v6" : "") \(name) (type \(type) code \(code)) from \(reporter)\(fromServer ? ", the destination itself" : "") (\(x.frames))"
         let fast = delayMs.map { $0 < 500 } ?? true
