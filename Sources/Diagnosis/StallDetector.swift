@@ -27,7 +27,7 @@ public struct StallDetector: FlowDetector {
             guard peer.packets > 0 else { continue }
             if p.stallMark != 0 && f.reset == nil && f.lastTime &- p.stallMark > s.wait {
                 s = Stall(role: role, wait: f.lastTime &- p.stallMark,
-                          cause: p.stallCause(peerZeroWindows: peer.zeroWindowAds, peerClosed: peer.zeroWindowOpen),
+                          cause: p.stallCause(peerZeroWindows: peer.zeroWindowAds, peerClosed: peer.zeroWindowClosed),
                           unrecovered: true, endFrame: f.lastFrame)
             }
             if s.wait > (best?.wait ?? 0) { best = s }

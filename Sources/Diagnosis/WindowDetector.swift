@@ -24,12 +24,12 @@ public struct WindowDetector: FlowDetector {
         var out: [Closure] = []
         for (role, p) in [(EndpointRole.client, f.client), (.server, f.server)] where p.zeroWindowAds > 0 {
             var total = p.zeroWindowTotal, longest = p.zeroWindowLongest
-            if p.zeroWindowOpen {
+            if p.zeroWindowClosed {
                 let d = max(f.lastTime - p.zeroWindowClosedSince, 0)
                 total += d; longest = max(longest, d)
             }
             out.append(Closure(role: role, ads: p.zeroWindowAds, total: total, longest: longest,
-                               stillClosed: p.zeroWindowOpen, probes: p.zeroWindowProbes, firstFrame: p.zeroWindowFirstFrame))
+                               stillClosed: p.zeroWindowClosed, probes: p.zeroWindowProbes, firstFrame: p.zeroWindowFirstFrame))
         }
         return out
     }

@@ -338,11 +338,11 @@ public struct Analyzer {
         let opts = t.headerLength > TCPHeader.minimumLength ? t.options.summary : TCPOptionSummary()
         // RFC 9293 3.2: a length below 2 or past the header ends the walk; what came before is used.
         if opts.malformed { stats.record(.malformed(.tcpOption, .optionLength), frame: frame) }
-        flows.slots[Int(s)].update(fromClient: fromClient, flags: flags, seq: t.sequence, ack: t.acknowledgment,
-                                   window: t.window, payload: wirePayload, options: opts, ttl: ttl, ipID: ipID,
-                                   mac: mac, time: time, frame: frame,
-                                   ipLength: p.ipv4?.wireLength ?? p.ipv6.map { $0.wireLength } ?? 0,
-                                   df: p.ipv4?.dontFragment ?? true)
+        flows.slots[Int(s)].update(Segment(fromClient: fromClient, flags: flags, seq: t.sequence, ack: t.acknowledgment,
+                                           window: t.window, payload: wirePayload, options: opts, ttl: ttl, ipID: ipID,
+                                           mac: mac, time: time, frame: frame,
+                                           ipLength: p.ipv4?.wireLength ?? p.ipv6.map { $0.wireLength } ?? 0,
+                                           df: p.ipv4?.dontFragment ?? true))
         if let tun = p.tunnel { flows.slots[Int(s)].noteTunnel(tun) }
         if payload > 0, !flags.contains(.rst), !flows.slots[Int(s)].tlsRuledOut {
             trackTLS(&p, t, slot: s, fromClient: fromClient, time: time)

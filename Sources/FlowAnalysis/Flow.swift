@@ -119,7 +119,7 @@ public struct TCPPeer: Sendable {
     public var loss = LossState()
     /// This side's packet sizes against the path (PathMTU.swift).
     public var mtu = MTUState()
-    public var zeroWindowOpen: Bool { zeroWindowClosedSince != 0 }
+    public var zeroWindowClosed: Bool { zeroWindowClosedSince != 0 }
 
     public init() {}
     public var sentSYN: Bool { !syns.isEmpty }

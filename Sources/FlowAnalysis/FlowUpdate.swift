@@ -1,144 +1,118 @@
 import PacketDecoding
 
+/// A flow's update with one TCP segment: the order in which the analyses read and change its
+/// state (history, loss, path MTU, Wireshark's counters, the sender's state, stalls, resets), and
+/// the sender's per-segment bookkeeping (`TCPPeer.take`).
 extension Flow {
-    /// One TCP segment. `fromClient` is its direction; `payload` its length on the wire.
     /// No TCP stack resends a SYN this fast; a copy within it is the capture seeing one packet
     /// twice (SPAN, several interfaces), not a retransmission.
     public static let synCopyWindow: Int64 = 50_000_000
 
-    mutating func update(fromClient: Bool, flags: TCPFlags, seq: SeqNum, ack: SeqNum, window: UInt16, payload: Int,
-                         options: TCPOptionSummary, ttl: UInt8, ipID: UInt16?, mac: MACAddress?, time: Int64, frame: UInt64,
-                         ipLength: Int = 0, df: Bool = true) {
-        if flags.contains(.syn) {
-            let p = fromClient ? client : server
-            if !p.syns.isEmpty, p.isn == seq, time &- p.syns.lastTime < Self.synCopyWindow {
-                duplicateSYNs &+= 1
-                // The same SYN back with a lower TTL: forwarded (its first copy, one hop lower:
-                // a router capturing on both interfaces) or round a loop past the capture point.
-                if ttl < p.lastTTL {
-                    if fromClient { client.countCopy(ttl: ttl) } else { server.countCopy(ttl: ttl) }
-                }
-                if fromClient { client.lastTTL = ttl } else { server.lastTTL = ttl }
-                lastTime = max(lastTime, time)
-                // Wireshark still classifies the copy (a retransmission, or out of order).
-                wiresharkAnalysis(fromClient: fromClient, flags: flags, seq: seq, ack: ack, window: window, seglen: payload, time: time,
-                          ipID: ipID, windowScale: options.windowScale, ttl: ttl)
-                return
-            }
-        }
-        let idle = time &- lastTime
-        lastTime = max(lastTime, time)
-        lastFrame = frame
-        let isRST = flags.contains(.rst)
-        let isSYN = flags.contains(.syn)
-        let role: EndpointRole = fromClient ? .client : .server
+    mutating func update(_ s: Segment) {
+        if s.isSYN, synCopy(s) { return }
+        let idle = s.time &- lastTime
+        lastTime = max(lastTime, s.time)
+        lastFrame = s.frame
 
         // History first: its letters describe the packet as it arrived.
-        recordHistory(flags: flags, seq: seq, payload: payload, window: window, fromClient: fromClient)
+        recordHistory(s)
 
         // Both analyses read the state as it was before this segment.
-        let resentBefore = fromClient ? client.loss.retransmissions : server.loss.retransmissions
-        analyzeLoss(fromClient: fromClient, flags: flags, seq: seq, ack: ack, window: window, payload: payload,
-                    options: options, ipID: ipID, time: time, ipLength: ipLength, frame: frame, ttl: ttl)
-        let resent = (fromClient ? client.loss.retransmissions : server.loss.retransmissions) != resentBefore
-        trackPathMTU(fromClient: fromClient, flags: flags, seq: seq, ack: ack, payload: payload, ipLength: ipLength, df: df,
-                     retransmission: resent, time: time, frame: frame)
-        wiresharkAnalysis(fromClient: fromClient, flags: flags, seq: seq, ack: ack, window: window, seglen: payload, time: time,
-                          ipID: ipID, windowScale: options.windowScale, ttl: ttl)
+        let resentBefore = sides(s.fromClient) { me, _ in me.loss.retransmissions }
+        analyzeLoss(s)
+        let resent = sides(s.fromClient) { me, _ in me.loss.retransmissions } != resentBefore
+        trackPathMTU(s, retransmission: resent)
+        wiresharkAnalysis(s)
         // Zero-window probes into a closed window: one byte of new data (Wireshark's rule), or
         // Linux's empty segment one below the next sequence number.
-        if payload <= 1, !isRST, !isSYN {
-            let senderNext = fromClient ? client.highestSeqEnd : server.highestSeqEnd
-            let isProbe = payload == 1 || senderNext.map { seq + 1 == $0 } ?? false
-            if isProbe {
-                if fromClient, server.zeroWindowClosedSince != 0 { server.zeroWindowProbes &+= 1 }
-                else if !fromClient, client.zeroWindowClosedSince != 0 { client.zeroWindowProbes &+= 1 }
+        if s.payload <= 1, !s.isRST, !s.isSYN {
+            sides(s.fromClient) { me, peer in
+                let isProbe = s.payload == 1 || me.highestSeqEnd.map { s.seq + 1 == $0 } ?? false
+                if isProbe, peer.zeroWindowClosedSince != 0 { peer.zeroWindowProbes &+= 1 }
             }
         }
-        let ackBefore = fromClient ? client.highestAck : server.highestAck
         var effects = SegmentEffects()
-        if fromClient {
-            client.take(flags: flags, seq: seq, ack: ack, window: window, payload: payload, options: options, ttl: ttl,
-                        ipID: ipID, mac: mac, time: time, frame: frame, fromClient: true, peerISN: server.isn,
-                        peerSentSYN: server.sentSYN, handshakeDone: handshakeAck != nil, effects: &effects)
-        } else {
-            server.take(flags: flags, seq: seq, ack: ack, window: window, payload: payload, options: options, ttl: ttl,
-                        ipID: ipID, mac: mac, time: time, frame: frame, fromClient: false, peerISN: client.isn,
-                        peerSentSYN: client.sentSYN, handshakeDone: handshakeAck != nil, effects: &effects)
+        let handshakeDone = handshakeAck != nil
+        let ackBefore = sides(s.fromClient) { me, peer in
+            let before = me.highestAck
+            me.take(s, peerISN: peer.isn, peerSentSYN: peer.sentSYN, handshakeDone: handshakeDone, effects: &effects)
+            return before
         }
-        trackStalls(fromClient: fromClient, ackBefore: ackBefore, payload: payload, isRST: isRST, time: time, frame: frame)
+        trackStalls(s, ackBefore: ackBefore)
         if effects.completesHandshake {
-            handshakeAck = (frame, time)
-            initialRTT = time &- (answeredSYNTime ?? client.syns.firstTime)
+            handshakeAck = (s.frame, s.time)
+            initialRTT = s.time &- (answeredSYNTime ?? client.syns.firstTime)
         }
         if effects.synAckBadAck { synAckBadAck = true }
         if effects.strayAck { synAnsweredByStrayAck = true }
 
-        if isRST {
-            if fromClient { client.rstCount &+= 1 } else { server.rstCount &+= 1 }
-            if reset == nil {
-                reset = makeReset(role: role, flags: flags, seq: seq, ack: ack, payload: payload, ttl: ttl, ipID: ipID,
-                                  mac: mac, idle: idle, time: time, frame: frame)
-            }
+        if s.isRST {
+            sides(s.fromClient) { me, _ in me.rstCount &+= 1 }
+            if reset == nil { reset = makeReset(s, idle: idle) }
         }
+    }
+
+    /// A SYN seen again within `synCopyWindow`, same ISN: the capture's copy. Counted, classified
+    /// the way Wireshark does, and otherwise ignored.
+    mutating func synCopy(_ s: Segment) -> Bool {
+        let copy = sides(s.fromClient) { me, _ in
+            guard !me.syns.isEmpty, me.isn == s.seq, s.time &- me.syns.lastTime < Self.synCopyWindow else { return false }
+            // The same SYN back with a lower TTL: forwarded (its first copy, one hop lower: a
+            // router capturing on both interfaces) or round a loop past the capture point.
+            if s.ttl < me.lastTTL { me.countCopy(ttl: s.ttl) }
+            me.lastTTL = s.ttl
+            return true
+        }
+        guard copy else { return false }
+        duplicateSYNs &+= 1
+        lastTime = max(lastTime, s.time)
+        // Wireshark still classifies the copy (a retransmission, or out of order).
+        wiresharkAnalysis(s)
+        return true
     }
 
     /// An ACK that moves forward is progress for the other side's data: it ends that side's wait
     /// (kept if it was the longest). Data sent with nothing outstanding starts a wait of its own.
     @inline(__always)
-    mutating func trackStalls(fromClient: Bool, ackBefore: SeqNum?, payload: Int, isRST: Bool, time: Int64, frame: UInt64) {
-        guard !isRST else { return }
-        let ackAfter = fromClient ? client.highestAck : server.highestAck
-        // The peer's zero-window state goes in as plain values: no copy of a peer per packet.
-        if let a = ackAfter, ackBefore.map({ $0 < a }) ?? true {
-            if fromClient {
-                server.progress(acked: a, time: time, frame: frame, peerZeroWindows: client.zeroWindowAds, peerClosed: client.zeroWindowOpen)
-            } else {
-                client.progress(acked: a, time: time, frame: frame, peerZeroWindows: server.zeroWindowAds, peerClosed: server.zeroWindowOpen)
+    mutating func trackStalls(_ s: Segment, ackBefore: SeqNum?) {
+        guard !s.isRST else { return }
+        sides(s.fromClient) { me, peer in
+            // The sender's zero-window state goes in as plain values: no copy of a side per packet.
+            if let a = me.highestAck, ackBefore.map({ $0 < a }) ?? true {
+                peer.progress(acked: a, time: s.time, frame: s.frame, peerZeroWindows: me.zeroWindowAds, peerClosed: me.zeroWindowClosed)
             }
-        }
-        if payload > 0 {
-            if fromClient { if client.stallMark == 0 { client.markStall(time: time, peerZeroWindows: server.zeroWindowAds) } }
-            else if server.stallMark == 0 { server.markStall(time: time, peerZeroWindows: client.zeroWindowAds) }
+            if s.payload > 0, me.stallMark == 0 { me.markStall(time: s.time, peerZeroWindows: peer.zeroWindowAds) }
         }
     }
 
-    mutating func wiresharkAnalysis(fromClient: Bool, flags: TCPFlags, seq: SeqNum, ack: SeqNum, window: UInt16,
-                                    seglen: Int, time: Int64, ipID: UInt16?, windowScale: UInt8?, ttl: UInt8) {
-        if fromClient {
-            TCPPeer.wiresharkAnalysis(&client, &server, flags: flags, seq: seq, ack: ack, window: window, seglen: seglen,
-                                      time: time, irtt: initialRTT, ipID: ipID, windowScale: windowScale, ttl: ttl)
-        } else {
-            TCPPeer.wiresharkAnalysis(&server, &client, flags: flags, seq: seq, ack: ack, window: window, seglen: seglen,
-                                      time: time, irtt: initialRTT, ipID: ipID, windowScale: windowScale, ttl: ttl)
-        }
+    mutating func wiresharkAnalysis(_ s: Segment) {
+        let irtt = initialRTT
+        sides(s.fromClient) { me, peer in TCPPeer.wiresharkAnalysis(&me, &peer, s, irtt: irtt) }
     }
 
     @inline(__always)
-    mutating func recordHistory(flags: TCPFlags, seq: SeqNum, payload: Int, window: UInt16, fromClient: Bool) {
-        let (syn, ack, fin, rst) = (flags.contains(.syn), flags.contains(.ack), flags.contains(.fin), flags.contains(.rst))
+    mutating func recordHistory(_ s: Segment) {
+        let (syn, ack, fin, rst) = (s.isSYN, s.hasACK, s.isFIN, s.isRST)
+        let fromClient = s.fromClient
         // Plain values, not a copy of the sender's state.
-        let synsEmpty = fromClient ? client.syns.isEmpty : server.syns.isEmpty
-        let isn = fromClient ? client.isn : server.isn
-        let sentFIN = fromClient ? client.sentFIN : server.sentFIN
-        let sentRST = fromClient ? client.sentRST : server.sentRST
+        let (synsEmpty, isn, sentFIN, sentRST) = sides(fromClient) { me, _ in (me.syns.isEmpty, me.isn, me.sentFIN, me.sentRST) }
         if syn && (fin || rst) { history.recordOnce(UInt8(ascii: "Q"), originator: fromClient) }
         if fin && rst { history.recordOnce(UInt8(ascii: "I"), originator: fromClient) }
         if syn {
             // A retried SYN with the same ISN is not recorded again (Zeek's rule).
-            if synsEmpty || isn != seq {
+            if synsEmpty || isn != s.seq {
                 history.record(ack ? UInt8(ascii: "H") : UInt8(ascii: "S"), originator: fromClient)
             }
         }
         if fin && !sentFIN { history.record(UInt8(ascii: "F"), originator: fromClient) }
         if rst && !sentRST { history.record(UInt8(ascii: "R"), originator: fromClient) }
-        if payload > 0 { history.recordOnce(UInt8(ascii: "D"), originator: fromClient) }
+        if s.payload > 0 { history.recordOnce(UInt8(ascii: "D"), originator: fromClient) }
         else if ack && !syn && !fin && !rst { history.recordOnce(UInt8(ascii: "A"), originator: fromClient) }
-        if window == 0 && !rst && !syn { history.recordOnce(UInt8(ascii: "W"), originator: fromClient) }
+        if s.window == 0 && !rst && !syn { history.recordOnce(UInt8(ascii: "W"), originator: fromClient) }
     }
 
-    func makeReset(role: EndpointRole, flags: TCPFlags, seq: SeqNum, ack: SeqNum, payload: Int, ttl: UInt8, ipID: UInt16?,
-                   mac: MACAddress?, idle: Int64, time: Int64, frame: UInt64) -> ResetInfo {
+    func makeReset(_ s: Segment, idle: Int64) -> ResetInfo {
+        let role = s.role, seq = s.seq
         let sender = role == .client ? client : server
         let receiver = role == .client ? server : client
         let phase: ResetPhase
@@ -159,8 +133,8 @@ extension Flow {
             if d == 0 || seq == senderNext { validity = .exact }
             else if (d > 0 && d < window) || (senderNext.map { seq - $0 < 0 && d > -window } ?? false) { validity = .inWindow }
             else { validity = .outOfWindow }
-        } else if role == .server, let isn = client.isn, flags.contains(.ack) {
-            validity = ack == isn + 1 ? .exact : .outOfWindow                  // RFC 9293: a RST answering a SYN
+        } else if role == .server, let isn = client.isn, s.hasACK {
+            validity = s.ack == isn + 1 ? .exact : .outOfWindow                // RFC 9293: a RST answering a SYN
         } else {
             validity = .unknown
         }
@@ -169,8 +143,8 @@ extension Flow {
         if let end = sender.highestSeqEnd, let acked = receiver.highestAck, case let d = end - acked, d >= 0, d < 1 << 30 {
             unacked = Int64(d)
         } else { unacked = 0 }
-        return ResetInfo(frame: frame, time: time, sender: role, phase: phase, validity: validity, seq: seq,
-                         ack: flags.contains(.ack) ? ack : nil, ttl: ttl, ipID: ipID, mac: mac, payloadLength: payload,
+        return ResetInfo(frame: s.frame, time: s.time, sender: role, phase: phase, validity: validity, seq: seq,
+                         ack: s.hasACK ? s.ack : nil, ttl: s.ttl, ipID: s.ipID, mac: s.mac, payloadLength: s.payload,
                          idleBefore: packetsBefore > 0 ? idle : 0, clientBytesBefore: client.payloadBytes,
                          serverBytesBefore: server.payloadBytes, unackedBytes: unacked)
     }
@@ -202,9 +176,9 @@ extension TCPPeer {
     /// sender's state (`fwd`) and the receiver's (`rev`, which "ACKed unseen segment" updates).
     /// Counts what tshark's tcp.analysis.* filters would match, so flows can be checked against it.
     @inline(__always)
-    static func wiresharkAnalysis(_ fwd: inout TCPPeer, _ rev: inout TCPPeer, flags: TCPFlags, seq: SeqNum, ack: SeqNum,
-                                  window: UInt16, seglen: Int, time: Int64, irtt: Int64, ipID: UInt16?, windowScale: UInt8?,
-                                  ttl: UInt8) {
+    static func wiresharkAnalysis(_ fwd: inout TCPPeer, _ rev: inout TCPPeer, _ s: Segment, irtt: Int64) {
+        let (flags, seq, ack, window, seglen, time, ipID, ttl) = (s.flags, s.seq, s.ack, s.window, s.payload, s.time, s.ipID, s.ttl)
+        let windowScale = s.options.windowScale
         let syn = flags.contains(.syn), fin = flags.contains(.fin), rst = flags.contains(.rst), hasACK = flags.contains(.ack)
         let control = syn || fin || rst
         if syn {
@@ -315,9 +289,9 @@ extension TCPPeer {
     /// Updates the sender's state with one segment; the peer is read through plain values so
     /// nothing is copied per packet.
     @inline(__always)
-    mutating func take(flags: TCPFlags, seq: SeqNum, ack: SeqNum, window: UInt16, payload: Int, options: TCPOptionSummary,
-                       ttl: UInt8, ipID: UInt16?, mac: MACAddress?, time: Int64, frame: UInt64, fromClient: Bool,
-                       peerISN: SeqNum?, peerSentSYN: Bool, handshakeDone: Bool, effects: inout SegmentEffects) {
+    mutating func take(_ s: Segment, peerISN: SeqNum?, peerSentSYN: Bool, handshakeDone: Bool, effects: inout SegmentEffects) {
+        let (flags, seq, ack, window, payload, options) = (s.flags, s.seq, s.ack, s.window, s.payload, s.options)
+        let (ttl, ipID, mac, time, frame, fromClient) = (s.ttl, s.ipID, s.mac, s.time, s.frame, s.fromClient)
         let isRST = flags.contains(.rst), isSYN = flags.contains(.syn), hasACK = flags.contains(.ack)
         packets &+= 1
         payloadBytes &+= UInt64(payload)

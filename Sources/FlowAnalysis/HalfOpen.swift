@@ -34,8 +34,8 @@ public struct HalfOpen: TableEntry {
         var options = TCPOptionSummary()
         options.mss = mss
         options.windowScale = windowScale
-        f.update(fromClient: true, flags: [.syn], seq: isn, ack: SeqNum(0), window: window, payload: 0, options: options,
-                 ttl: ttl, ipID: ipID, mac: mac, time: syns.firstTime, frame: syns.firstFrame)
+        f.update(Segment(fromClient: true, flags: [.syn], seq: isn, ack: SeqNum(0), window: window, payload: 0, options: options,
+                         ttl: ttl, ipID: ipID, mac: mac, time: syns.firstTime, frame: syns.firstFrame))
         f.client.syns = syns
         f.client.packets = syns.count
         f.client.ttlPackets = syns.count

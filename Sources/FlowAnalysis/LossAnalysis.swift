@@ -73,27 +73,24 @@ extension Flow {
 
     /// Runs before the Wireshark analysis and `take`: it reads both sides as they were before
     /// this segment.
-    mutating func analyzeLoss(fromClient: Bool, flags: TCPFlags, seq: SeqNum, ack: SeqNum, window: UInt16, payload: Int,
-                              options: TCPOptionSummary, ipID: UInt16?, time: Int64, ipLength: Int = 0, frame: UInt64 = 0, ttl: UInt8 = 0) {
+    mutating func analyzeLoss(_ s: Segment) {
         var afterPTB = false
-        if let r = pathMTU, r.aboutClient == fromClient, r.suspicion.isEmpty, time >= r.time, ipLength <= Int(r.mtu),
-           let h = r.senderHighAtReport, seq < h {
+        if let r = pathMTU, r.aboutClient == s.fromClient, r.suspicion.isEmpty, s.time >= r.time, s.ipLength <= Int(r.mtu),
+           let h = r.senderHighAtReport, s.seq < h {
             afterPTB = true
         }
-        if fromClient {
-            Self.lossStep(&client, &server, senderIsOriginator: true, flags: flags, seq: seq, ack: ack, window: window,
-                          payload: payload, options: options, ipID: ipID, time: time, irtt: initialRTT, afterPTB: afterPTB,
-                          flowStart: firstTime, history: &history, frame: frame, ttl: ttl)
+        // Three fields change at once (both sides and the history): a branch, not `sides`.
+        if s.fromClient {
+            Self.lossStep(&client, &server, s, irtt: initialRTT, afterPTB: afterPTB, flowStart: firstTime, history: &history)
         } else {
-            Self.lossStep(&server, &client, senderIsOriginator: false, flags: flags, seq: seq, ack: ack, window: window,
-                          payload: payload, options: options, ipID: ipID, time: time, irtt: initialRTT, afterPTB: afterPTB,
-                          flowStart: firstTime, history: &history, frame: frame, ttl: ttl)
+            Self.lossStep(&server, &client, s, irtt: initialRTT, afterPTB: afterPTB, flowStart: firstTime, history: &history)
         }
     }
 
-    static func lossStep(_ me: inout TCPPeer, _ peer: inout TCPPeer, senderIsOriginator: Bool, flags: TCPFlags, seq: SeqNum,
-                         ack: SeqNum, window: UInt16, payload: Int, options: TCPOptionSummary, ipID: UInt16?, time: Int64,
-                         irtt: Int64, afterPTB: Bool, flowStart: Int64, history: inout History, frame: UInt64, ttl: UInt8) {
+    static func lossStep(_ me: inout TCPPeer, _ peer: inout TCPPeer, _ s: Segment,
+                         irtt: Int64, afterPTB: Bool, flowStart: Int64, history: inout History) {
+        let (flags, seq, ack, window, payload, options) = (s.flags, s.seq, s.ack, s.window, s.payload, s.options)
+        let (ipID, time, frame, ttl, senderIsOriginator) = (s.ipID, s.time, s.frame, s.ttl, s.fromClient)
         let syn = flags.contains(.syn), fin = flags.contains(.fin), rst = flags.contains(.rst)
         if payload == 0 && !syn && !fin, let h = me.loss.space.high, h < seq {
             // A bare ACK or RST carries the sender's next sequence number: what it says was sent.

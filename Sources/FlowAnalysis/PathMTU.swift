@@ -182,19 +182,14 @@ public struct MTUState: Sendable {
 extension Flow {
     /// Sizes against the path: after `analyzeLoss` (which says whether the segment was a
     /// retransmission), before `take`.
-    mutating func trackPathMTU(fromClient: Bool, flags: TCPFlags, seq: SeqNum, ack: SeqNum, payload: Int, ipLength: Int,
-                               df: Bool, retransmission: Bool, time: Int64, frame: UInt64) {
-        let rst = flags.contains(.rst), syn = flags.contains(.syn)
-        if flags.contains(.ack) && !rst {
-            if fromClient { server.mtu.acknowledged(ack) } else { client.mtu.acknowledged(ack) }
-        }
+    mutating func trackPathMTU(_ s: Segment, retransmission: Bool) {
+        let (fromClient, payload, ipLength, df, time, frame) = (s.fromClient, s.payload, s.ipLength, s.df, s.time, s.frame)
+        let rst = s.isRST, syn = s.isSYN
+        if s.hasACK && !rst { sides(fromClient) { _, peer in peer.mtu.acknowledged(s.ack) } }
         guard payload > 0, !rst, !syn else { return }
-        if fromClient {
-            client.mtu.sent(seq: seq, payload: payload, ipLength: ipLength, df: df, retransmission: retransmission, frame: frame)
-            client.mtu.checkMSS(payload: payload, peerMSS: server.mss, frame: frame)
-        } else {
-            server.mtu.sent(seq: seq, payload: payload, ipLength: ipLength, df: df, retransmission: retransmission, frame: frame)
-            server.mtu.checkMSS(payload: payload, peerMSS: client.mss, frame: frame)
+        sides(fromClient) { me, peer in
+            me.mtu.sent(seq: s.seq, payload: payload, ipLength: ipLength, df: df, retransmission: retransmission, frame: frame)
+            me.mtu.checkMSS(payload: payload, peerMSS: peer.mss, frame: frame)
         }
         // Did the sender honour a path MTU message? Packets more than a round trip after it count.
         if var r = pathMTU, r.aboutClient == fromClient, time > r.time {

@@ -70,7 +70,7 @@ enum TransportCauses {
                 // How long the window really stayed shut: a brief zero in a long wait is not why it lasted.
                 let closed = x.flow.map { f -> Double in
                     let r = st.sender == .client ? f.server : f.client
-                    let open = r.zeroWindowOpen ? max(f.lastTime &- r.zeroWindowClosedSince, 0) : 0
+                    let open = r.zeroWindowClosed ? max(f.lastTime &- r.zeroWindowClosedSince, 0) : 0
                     return FlowFacts.ms(r.zeroWindowTotal &+ open) / 1000
                 } ?? secs
                 let reader = x.cause("slow-reader", "the receiving application stopped reading (its window stayed at zero)", closed * 2 >= secs ? .high : .low,
