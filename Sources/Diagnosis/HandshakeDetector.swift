@@ -22,40 +22,6 @@ public enum HandshakeOutcome: String, Sendable, Codable, CaseIterable {
     }
 }
 
-/// The few kinds one flow can raise, without a heap allocation per flow.
-public struct FlowKinds: Sendable {
-    var a: FindingKind?, b: FindingKind?, c: FindingKind?, d: FindingKind?, e: FindingKind?, f: FindingKind?
-    var g: FindingKind?, h: FindingKind?, i: FindingKind?, j: FindingKind?
-    public init() {}
-    public mutating func append(_ k: FindingKind) {
-        if a == nil { a = k } else if b == nil { b = k } else if c == nil { c = k } else if d == nil { d = k }
-        else if e == nil { e = k } else if f == nil { f = k } else if g == nil { g = k } else if h == nil { h = k }
-        else if i == nil { i = k } else { j = k }
-    }
-    public var isEmpty: Bool { a == nil }
-    public func contains(_ k: FindingKind) -> Bool { array.contains(k) }
-    /// Removes `k` and closes the gap.
-    public mutating func remove(_ k: FindingKind) {
-        guard contains(k) else { return }
-        var rest = FlowKinds()
-        for x in array where x != k { rest.append(x) }
-        self = rest
-    }
-    public func forEach(_ body: (FindingKind) -> Void) {
-        if let a { body(a) }
-        if let b { body(b) }
-        if let c { body(c) }
-        if let d { body(d) }
-        if let e { body(e) }
-        if let f { body(f) }
-        if let g { body(g) }
-        if let h { body(h) }
-        if let i { body(i) }
-        if let j { body(j) }
-    }
-    public var array: [FindingKind] { [a, b, c, d, e, f, g, h, i, j].compactMap { $0 } }
-}
-
 /// The handshake failures of DESIGN.md §3 (tcp.handshake.*), judged at the end of each flow.
 public struct HandshakeDetector: FlowDetector {
     public static let raises: [FindingKind] = [.handshakeUnanswered, .handshakeRefused, .handshakeUnreachable, .handshakeIncomplete,

@@ -32,34 +32,21 @@ public struct Analyzer {
     public private(set) var flows: FlowTable
     /// Attempts that have sent only SYNs so far (see HalfOpen).
     public private(set) var halfOpen: SlotTable<HalfOpen>
-    /// Receives every flow as it is finalised (closed and lingered, idle, evicted, reused, or at
-    /// the end), with the capture time of that moment. Called with the flow still in place.
-    public var onFinished: (Flow, _ now: Int64) -> Void
-    /// Receives attempts that never sent more than SYNs; by default they become flows.
-    public var onHalfOpenFinished: (HalfOpen, _ now: Int64) -> Void
+    /// Receives what the analyzer finalises: flows, SYN-only attempts, fragmented datagrams, DNS
+    /// transactions and ARP records (AnalysisSink.swift).
+    public let sink: any AnalysisSink
     /// IP datagrams that arrived in fragments, completed or not (ip.fragmented, ip.fragments.*).
     public private(set) var fragments: FragmentTracker
-    public var onFragmented: (FragmentedDatagram) -> Void = { _ in }
     /// DNS transactions and ARP requests (dns.*, arp.*).
     public private(set) var names = NameLinkTracker()
-    public var onDNS: (DNSTransaction) -> Void = { _ in }
-    public var onARP: (ARPRecord) -> Void = { _ in }
     /// The latest packet time seen: the capture's "now" for timeouts.
     public private(set) var now: Int64 = 0
     var nextSweep: Int64 = .min
     static let sweepInterval: Int64 = 60 * 1_000_000_000
 
-    public init(config: AnalyzerConfig = AnalyzerConfig(), onFinished: @escaping (Flow, _ now: Int64) -> Void = { _, _ in }) {
-        self.init(config: config, onFinished: onFinished, onHalfOpenFinished: { h, now in onFinished(h.flow(), now) })
-    }
-
-    // Not an optional closure: one taken out of an Optional is wrapped in conversion thunks that
-    // copied the attempt three times per call (a SYN flood makes a million calls).
-    public init(config: AnalyzerConfig = AnalyzerConfig(), onFinished: @escaping (Flow, _ now: Int64) -> Void,
-                onHalfOpenFinished: @escaping (HalfOpen, _ now: Int64) -> Void) {
+    public init(config: AnalyzerConfig = AnalyzerConfig(), sink: any AnalysisSink = DiscardingSink()) {
         self.config = config
-        self.onFinished = onFinished
-        self.onHalfOpenFinished = onHalfOpenFinished
+        self.sink = sink
         flows = FlowTable(capacity: config.maxFlows)
         halfOpen = SlotTable(capacity: config.maxFlows)
         fragments = FragmentTracker(config: config.fragments)
@@ -191,7 +178,7 @@ public struct Analyzer {
     // copied for every call.
     mutating func analyze(_ p: inout DecodedPacket, time: Int64, link: LinkType) {
         account(&p, link: link)
-        if fragments.count > 0 { let sink = onFragmented; fragments.expire(now: now, sink) }
+        if fragments.count > 0 { let sink = self.sink; fragments.expire(now: now) { sink.fragmented($0) } }
         // A fragment (not IPv6's atomic kind) goes to the tracker; its transport is analysed
         // once the whole datagram is there.
         if let fr = p.fragment, !(p.ipv6 != nil && fr.isAtomic) {
@@ -205,16 +192,16 @@ public struct Analyzer {
         if let a = p.arp { names.arp(a, time: time, frame: frameNumber) }
         // DNS on port 53 either way: over UDP the datagram, over TCP a first message after its length.
         if let src = p.sourceAddress, let dst = p.destinationAddress, let data = p.payload, !data.isEmpty {
-            let sink = onDNS
+            let sink = self.sink
             let malformedBefore = names.malformedDNS
             defer { if names.malformedDNS != malformedBefore { stats.record(.malformed(.dns, .badLength), frame: frameNumber) } }
             if let u = p.udp, u.sourcePort == 53 || u.destinationPort == 53 {
                 _ = names.dns(data, src: src, sport: u.sourcePort, dst: dst, dport: u.destinationPort, overTCP: false,
-                              time: time, frame: frameNumber, emit: sink)
+                              time: time, frame: frameNumber, emit: { sink.dnsTransaction($0) })
             } else if let t = p.tcp, t.sourcePort == 53 || t.destinationPort == 53, data.count > 14,
                       Int(data.u16(0)) <= data.count - 2 {
                 _ = names.dns(data.slice(2, 2 + Int(data.u16(0))), src: src, sport: t.sourcePort, dst: dst,
-                              dport: t.destinationPort, overTCP: true, time: time, frame: frameNumber, emit: sink)
+                              dport: t.destinationPort, overTCP: true, time: time, frame: frameNumber, emit: { sink.dnsTransaction($0) })
             }
         }
         if let t = p.tcp, let src = p.sourceAddress, let dst = p.destinationAddress {
@@ -238,11 +225,11 @@ public struct Analyzer {
         let key = FragmentKey(source: src, destination: dst, identification: fr.identification, proto: proto,
                               isIPv6: p.ipv6 != nil)
         let packetLength = p.ipv4?.wireLength ?? p.ipv6.map { $0.wireLength } ?? 0
-        let sink = onFragmented
+        let sink = self.sink
         guard let done = fragments.add(key, offset: fr.offset, length: p.fragmentWireLength, packetLength: packetLength,
                                        more: fr.moreFragments, dontFragment: p.ipv4?.dontFragment ?? false, data: data,
-                                       time: time, frame: frameNumber, evict: sink) else { return }
-        sink(done.datagram)
+                                       time: time, frame: frameNumber, evict: { sink.fragmented($0) }) else { return }
+        sink.fragmented(done.datagram)
         let n = min(done.headerCount, FragmentTracker.Completion.headerCapacity)
         WireBytes.with(done.header.span.extracting(0..<n)) { h in
             var q = p
@@ -264,9 +251,9 @@ public struct Analyzer {
 
     /// Finalises every flow (end of capture), in the order the flows began.
     public mutating func finish() {
-        let sink = onFinished, halfSink = onHalfOpenFinished, end = now
+        let end = now
         for o in liveEntries().sorted(by: { $0.firstFrame < $1.firstFrame }) {
-            if o.full { sink(flows.slots[Int(o.slot)], end) } else { halfSink(halfOpen.slots[Int(o.slot)], end) }
+            if o.full { sink.flowEnded(flows.slots[Int(o.slot)], now: end) } else { sink.attemptEnded(halfOpen.slots[Int(o.slot)], now: end) }
         }
         flows.reset()
         halfOpen.reset()
@@ -285,10 +272,9 @@ public struct Analyzer {
 
     /// End of capture for the fragment, DNS and ARP trackers (after the flows).
     public mutating func finishTrackers() {
-        let fragmentSink = onFragmented
-        fragments.finish(fragmentSink)
-        let dnsSink = onDNS, arpSink = onARP
-        names.finish(dns: dnsSink, arp: arpSink)
+        let sink = self.sink
+        fragments.finish { sink.fragmented($0) }
+        names.finish(dns: { sink.dnsTransaction($0) }, arp: { sink.arpRecord($0) })
     }
 
     /// Finalises idle flows: open ones after `idleTimeout`, closed or never-established ones and
@@ -304,10 +290,10 @@ public struct Analyzer {
         halfOpen.dueSlots(full: false, into: &due) { $0.lastTime < short }
         guard !due.isEmpty else { return }
         due.sort { $0.firstFrame < $1.firstFrame }
-        let sink = onFinished, halfSink = onHalfOpenFinished, at = now
+        let at = now
         for d in due {
-            if d.full { sink(flows.slots[Int(d.slot)], at); flows.discard(d.slot) }
-            else { halfSink(halfOpen.slots[Int(d.slot)], at); halfOpen.discard(d.slot) }
+            if d.full { sink.flowEnded(flows.slots[Int(d.slot)], now: at); flows.discard(d.slot) }
+            else { sink.attemptEnded(halfOpen.slots[Int(d.slot)], now: at); halfOpen.discard(d.slot) }
         }
         flows.tidyRing()
         halfOpen.tidyRing()
@@ -383,19 +369,19 @@ public struct Analyzer {
             if o.malformed { stats.record(.malformed(.tcpOption, .optionLength), frame: frameNumber) }
             var first = EventList()
             first.add(frame: frameNumber, time: time)
-            let sink = onHalfOpenFinished
+            let sink = self.sink
             if let old = halfOpen.oldestToEvict() {
-                sink(halfOpen.slots[Int(old)], now)
+                sink.attemptEnded(halfOpen.slots[Int(old)], now: now)
                 halfOpen.discard(old)
             }
             _ = halfOpen.insert(HalfOpen(key: key, clientIsLow: fromLow, isn: t.sequence, syns: first, mss: o.mss,
                                          windowScale: o.windowScale, window: t.window, ttl: p.hopLimit ?? 0,
                                          ipID: p.ipv4?.identification, mac: p.sourceMAC),
-                                key: key, now: now, evict: sink)
+                                key: key, now: now, evict: { sink.attemptEnded($0, now: $1) })
             return nil
         }
         if let s = slot, isSYN, startsNewConnection(flows.slots[Int(s)], fromLow: fromLow, seq: t.sequence, time: time) {
-            onFinished(flows.slots[Int(s)], now)
+            sink.flowEnded(flows.slots[Int(s)], now: now)
             flows.discard(s)
             slot = nil
         }
@@ -413,7 +399,7 @@ public struct Analyzer {
             guessed = true
         }
         return flows.insert(Flow(key: key, clientIsLow: clientIsLow, roleGuessed: guessed, midstream: !flags.contains(.syn),
-                                 time: time, frame: frameNumber), key: key, now: now, evict: onFinished)
+                                 time: time, frame: frameNumber), key: key, now: now, evict: { [sink] in sink.flowEnded($0, now: $1) })
     }
 
     /// A segment's data into the flow's TLS tracker (out of line: most flows are ruled out early).
@@ -435,7 +421,7 @@ public struct Analyzer {
     mutating func promote(_ h: Int32) -> Int32 {
         let f = halfOpen.slots[Int(h)].flow()
         halfOpen.discard(h)
-        return flows.insert(f, key: f.key, now: now, evict: onFinished)
+        return flows.insert(f, key: f.key, now: now, evict: { [sink] in sink.flowEnded($0, now: $1) })
     }
 
     /// A SYN on a known 4-tuple: a retry of the same attempt, or a new connection (port reuse)?
@@ -457,7 +443,7 @@ public struct Analyzer {
             // The first sender is the client, unless it sends from a well-known port to a high one.
             let senderIsServer = u.sourcePort < 1024 && u.destinationPort >= 1024
             s = flows.insert(Flow(key: key, clientIsLow: senderIsServer ? !fromLow : fromLow, roleGuessed: senderIsServer,
-                                  midstream: false, time: time, frame: frameNumber), key: key, now: now, evict: onFinished)
+                                  midstream: false, time: time, frame: frameNumber), key: key, now: now, evict: { [sink] in sink.flowEnded($0, now: $1) })
         }
         let fromClient = fromLow == flows.slots[Int(s)].clientIsLow
         flows.slots[Int(s)].updateDatagram(fromClient: fromClient, payload: payload, time: time, frame: frameNumber)

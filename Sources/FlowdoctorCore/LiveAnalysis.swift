@@ -60,18 +60,10 @@ public enum LiveAnalysis {
         StopSignals.install()
         defer { StopSignals.clear() }
 
-        let diagnosis = DiagnosisBox(Diagnoser(thresholds: options.analysis.thresholds))
-        diagnosis.value.fragmentSetCap = options.analysis.analyzer.fragments.maxDatagrams
         let metrics = options.metrics
-        var analyzer = Analyzer(config: options.analysis.analyzer,
-                                onFinished: { flow, now in
-                                    diagnosis.value.flowEnded(flow, asOf: now)
-                                    metrics?.flowFinished(flow)
-                                },
-                                onHalfOpenFinished: { attempt, now in diagnosis.value.halfOpenEnded(attempt, asOf: now) })
-        analyzer.onFragmented = { diagnosis.value.fragmented($0) }
-        analyzer.onDNS = { diagnosis.value.dnsTransaction($0) }
-        analyzer.onARP = { diagnosis.value.arpRecord($0) }
+        let diagnosis = DiagnosisSink(Diagnoser(thresholds: options.analysis.thresholds), metrics: metrics)
+        diagnosis.diagnoser.fragmentSetCap = options.analysis.analyzer.fragments.maxDatagrams
+        var analyzer = Analyzer(config: options.analysis.analyzer, sink: diagnosis)
         let link = cap.linkType
         let started = Date()
         var lastTick = started
@@ -109,7 +101,7 @@ public enum LiveAnalysis {
                 }
             }
             func consider(_ f: Flow) {
-                for finding in diagnosis.value.preview(f, asOf: nowNs) {
+                for finding in diagnosis.diagnoser.preview(f, asOf: nowNs) {
                     let s = Said(key: f.key, firstFrame: f.firstFrame, kind: finding.kind)
                     guard !said.contains(s) else { continue }
                     said.insert(s); saidOrder.append(s)
@@ -151,7 +143,7 @@ public enum LiveAnalysis {
             files: [CaptureFile(path: "live:\(interface)", format: "live", linkType: link.name,
                                 linkTypeNumber: Int(link.rawValue), snapshotLength: cap.snapshotLength, packets: packets,
                                 truncated: failure != nil, readError: failure)],
-            options: options.analysis, analyzer: analyzer, diagnoser: diagnosis.value)
+            options: options.analysis, analyzer: analyzer, diagnoser: diagnosis.diagnoser)
         if let drop = CaptureDropDetector.finding(received: stats.received, droppedByKernel: stats.droppedByKernel,
                                                   droppedByInterface: stats.droppedByInterface) {
             report.findings.insert(drop, at: 0)

@@ -1,5 +1,6 @@
 import Foundation
 import Diagnosis
+import SensorMetrics
 import FlowAnalysis
 import PacketCapture
 import PacketDecoding
@@ -45,15 +46,9 @@ public enum OfflineAnalysis {
         if options.threads > 1 {
             return try ShardedAnalysis.run(files: order.map { files[$0] }, options: options)
         }
-        // The diagnoser lives in a box the analyzer's callback can reach.
-        let diagnosis = DiagnosisBox(Diagnoser(thresholds: options.thresholds))
-        diagnosis.value.fragmentSetCap = options.analyzer.fragments.maxDatagrams
-        var analyzer = Analyzer(config: options.analyzer,
-                                onFinished: { flow, now in diagnosis.value.flowEnded(flow, asOf: now) },
-                                onHalfOpenFinished: { attempt, now in diagnosis.value.halfOpenEnded(attempt, asOf: now) })
-        analyzer.onFragmented = { diagnosis.value.fragmented($0) }
-        analyzer.onDNS = { diagnosis.value.dnsTransaction($0) }
-        analyzer.onARP = { diagnosis.value.arpRecord($0) }
+        let diagnosis = DiagnosisSink(Diagnoser(thresholds: options.thresholds))
+        diagnosis.diagnoser.fragmentSetCap = options.analyzer.fragments.maxDatagrams
+        var analyzer = Analyzer(config: options.analyzer, sink: diagnosis)
         var summaries: [CaptureFile] = []
         var meter = ProgressMeter(options.progress, paths: paths)
         for i in order {
@@ -67,7 +62,7 @@ public enum OfflineAnalysis {
             summaries.append(summary(of: f, packets: analyzer.frameNumber - before, end: end))
         }
         analyzer.finish()
-        return report(files: summaries, options: options, analyzer: analyzer, diagnoser: diagnosis.value)
+        return report(files: summaries, options: options, analyzer: analyzer, diagnoser: diagnosis.diagnoser)
     }
 
     /// What the report says of one file once it has been read.
@@ -127,8 +122,21 @@ struct ProgressMeter {
     }
 }
 
-/// A reference holder so the analyzer's finalisation callback can update the diagnosis in place.
-final class DiagnosisBox {
-    var value: Diagnoser
-    init(_ value: Diagnoser) { self.value = value }
+/// The diagnoser as the analyzer's sink (offline and live capture): everything the analyzer
+/// finalises goes to it in place; live capture also counts each finalised flow in its metrics.
+final class DiagnosisSink: AnalysisSink {
+    var diagnoser: Diagnoser
+    let metrics: SensorMetrics?
+    init(_ diagnoser: Diagnoser, metrics: SensorMetrics? = nil) {
+        self.diagnoser = diagnoser
+        self.metrics = metrics
+    }
+    func flowEnded(_ f: Flow, now: Int64) {
+        diagnoser.flowEnded(f, asOf: now)
+        metrics?.flowFinished(f)
+    }
+    func attemptEnded(_ a: HalfOpen, now: Int64) { diagnoser.halfOpenEnded(a, asOf: now) }
+    func fragmented(_ d: FragmentedDatagram) { diagnoser.fragmented(d) }
+    func dnsTransaction(_ t: DNSTransaction) { diagnoser.dnsTransaction(t) }
+    func arpRecord(_ r: ARPRecord) { diagnoser.arpRecord(r) }
 }

@@ -144,12 +144,7 @@ enum ShardedAnalysis {
                 d.halfOpenEnded(a.attempt, asOf: a.now)
                 continue
             }
-            switch backlog[best].others.pop() {
-            case .flow(let f, let now): d.flowEnded(f, asOf: now)
-            case .fragmented(let x): d.fragmented(x)
-            case .dns(let t): d.dnsTransaction(t)
-            case .arp(let r): d.arpRecord(r)
-            }
+            d.receive(backlog[best].others.pop())
         }
         for i in backlog.indices {
             backlog[i].others.compact()
@@ -162,15 +157,6 @@ enum ShardedAnalysis {
 struct Backlog {
     var others = TaggedEvents<AnalysisEvent>()
     var attempts = TaggedEvents<AttemptEnded>()
-}
-
-/// What a worker's analyzer finalised, for the diagnoser, other than SYN-only attempts. A flow
-/// (1.9 KB) and a DNS transaction (its name inline) are boxed, so the queues stay small.
-enum AnalysisEvent {
-    indirect case flow(Flow, Int64)
-    case fragmented(FragmentedDatagram)
-    indirect case dns(DNSTransaction)
-    case arp(ARPRecord)
 }
 
 /// A SYN-only attempt finalised: plain values, kept apart from the other events so a SYN flood's
@@ -349,19 +335,12 @@ final class Worker: @unchecked Sendable {
     private var outboxAttempts = TaggedEvents<AttemptEnded>()
     private var finishedUpTo: UInt64 = 0
     // Touched by the worker thread only.
-    private let sink = EventSink()
+    private let sink: EventSink
 
     init(config: AnalyzerConfig) {
-        analyzer = Analyzer(config: config)
-        // The closures hold the sink, not the worker: no unowned reference to check per call.
-        let sink = self.sink
-        analyzer.onFinished = { f, now in sink.pending.append(sink.tag(part: 0, key: f.firstFrame), .flow(f, now)) }
-        analyzer.onHalfOpenFinished = { h, now in
-            sink.pendingAttempts.append(sink.tag(part: 0, key: h.firstFrame), AttemptEnded(attempt: h, now: now))
-        }
-        analyzer.onFragmented = { d in sink.pending.append(sink.tag(part: 1, key: d.lastFrame), .fragmented(d)) }
-        analyzer.onDNS = { t in sink.pending.append(sink.tag(part: 2, key: t.firstFrame), .dns(t)) }
-        analyzer.onARP = { r in sink.pending.append(sink.tag(part: 3, key: 0), .arp(r)) }
+        let sink = EventSink()
+        self.sink = sink
+        analyzer = Analyzer(config: config, sink: sink)
     }
 
     func freshBatch() -> PacketBatch { spare.tryTake() ?? PacketBatch() }
@@ -426,8 +405,17 @@ final class Worker: @unchecked Sendable {
 }
 
 /// Where a worker's analyzer hands its finished events, tagged with the frame and phase being
-/// worked on. Touched by the worker thread only.
-final class EventSink: @unchecked Sendable {
+/// worked on. Touched by the worker thread only. SYN-only attempts (a SYN flood's million) are
+/// queued apart as plain values, without the event enum's bookkeeping.
+final class EventSink: AnalysisSink, @unchecked Sendable {
+    func flowEnded(_ f: Flow, now: Int64) { pending.append(tag(part: 0, key: f.firstFrame), .flowEnded(f, now: now)) }
+    func attemptEnded(_ a: HalfOpen, now: Int64) {
+        pendingAttempts.append(tag(part: 0, key: a.firstFrame), AttemptEnded(attempt: a, now: now))
+    }
+    func fragmented(_ d: FragmentedDatagram) { pending.append(tag(part: 1, key: d.lastFrame), .fragmented(d)) }
+    func dnsTransaction(_ t: DNSTransaction) { pending.append(tag(part: 2, key: t.firstFrame), .dns(t)) }
+    func arpRecord(_ r: ARPRecord) { pending.append(tag(part: 3, key: 0), .arp(r)) }
+
     var pending = TaggedEvents<AnalysisEvent>()
     var pendingAttempts = TaggedEvents<AttemptEnded>()
     var frame: UInt64 = 0

@@ -111,7 +111,7 @@ public final class OfflineFile {
         guard let h = cpcap_open_offline_buffered(path, &errbuf, &streamBuffer) else {
             let message = String(decoding: errbuf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             if access(path, R_OK) != 0 { throw .unreadable(path, String(cString: strerror(errno))) }
-            throw .notACapture(path, Self.trimPrefix(message))
+            throw .notACapture(path, Self.libpcapMessage(message))
         }
         handle = h
         let dlt = pcap_datalink(h)
@@ -153,7 +153,7 @@ public final class OfflineFile {
             case -2:
                 return .endOfFile
             default:
-                return .truncated(Self.trimPrefix(String(cString: pcap_geterr(handle))))
+                return .truncated(Self.libpcapMessage(String(cString: pcap_geterr(handle))))
             }
         }
     }
@@ -177,7 +177,8 @@ public final class OfflineFile {
         }
     }
 
-    private static func trimPrefix(_ s: String) -> String {
+    /// libpcap's message without its trailing newlines (an empty one named as unknown).
+    private static func libpcapMessage(_ s: String) -> String {
         var m = s
         while m.hasSuffix("\n") { m.removeLast() }
         return m.isEmpty ? "unknown libpcap error" : m

@@ -67,13 +67,16 @@ func runPacket(_ data: UnsafeRawBufferPointer, link: LinkType) -> String {
     let p = Dissector.dissect(bytes, link: link)
     _ = p.error
     let config = AnalyzerConfig.fuzzing
-    final class Box { var d = Diagnoser() }
+    final class Box: AnalysisSink {
+        var d = Diagnoser()
+        func flowEnded(_ f: Flow, now: Int64) { d.flowEnded(f, asOf: now) }
+        func attemptEnded(_ a: HalfOpen, now: Int64) { d.halfOpenEnded(a, asOf: now) }
+        func fragmented(_ x: FragmentedDatagram) { d.fragmented(x) }
+        func dnsTransaction(_ t: DNSTransaction) { d.dnsTransaction(t) }
+        func arpRecord(_ r: ARPRecord) { d.arpRecord(r) }
+    }
     let box = Box()
-    var a = Analyzer(config: config, onFinished: { f, now in box.d.flowEnded(f, asOf: now) },
-                     onHalfOpenFinished: { h, now in box.d.halfOpenEnded(h, asOf: now) })
-    a.onFragmented = { box.d.fragmented($0) }
-    a.onDNS = { box.d.dnsTransaction($0) }
-    a.onARP = { box.d.arpRecord($0) }
+    var a = Analyzer(config: config, sink: box)
     a.process(bytes, wireLength: data.count, time: 1_000_000_000, link: link)
     a.process(bytes, wireLength: data.count &+ 10, time: 2_000_000_000, link: link)
     a.finish()

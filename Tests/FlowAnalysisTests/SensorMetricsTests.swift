@@ -30,7 +30,7 @@ struct SensorMetricsTests {
         init(_ s: Scenario, topServices: Int = 20) throws {
             let m = SensorMetrics(sensor: "t1", version: "0.0.0", topServices: topServices)
             metrics = m
-            analyzer = Analyzer(onFinished: { flow, _ in m.flowFinished(flow) })
+            analyzer = Analyzer(sink: MetricsSink(m))
             let path = temporaryDirectory("metrics") + "/s.pcap"
             try PCAPWriter(linkType: 1).write(s.frames, to: path)
             let file = try OfflineFile(path: path)
@@ -153,4 +153,14 @@ struct SensorMetricsTests {
         #expect(s[#"flowdoctor_tls_handshake_failures_total{alert="unknown_ca",sensor="t1"}"#] == 2)
         #expect(s[#"flowdoctor_tls_handshake_failures_total{alert="none",sensor="t1"}"#] == 1)
     }
+}
+
+/// Finalised flows into the metrics, as live capture's sink does.
+final class MetricsSink: AnalysisSink {
+    let metrics: SensorMetrics
+    init(_ m: SensorMetrics) { metrics = m }
+    func flowEnded(_ f: Flow, now: Int64) { metrics.flowFinished(f) }
+    func fragmented(_ d: FragmentedDatagram) {}
+    func dnsTransaction(_ t: DNSTransaction) {}
+    func arpRecord(_ r: ARPRecord) {}
 }
