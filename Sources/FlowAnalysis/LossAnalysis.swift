@@ -87,6 +87,7 @@ extension Flow {
         }
     }
 
+    @inline(__always)
     static func lossStep(_ me: inout TCPPeer, _ peer: inout TCPPeer, _ s: Segment,
                          irtt: Int64, afterPTB: Bool, flowStart: Int64, history: inout History) {
         let (flags, seq, ack, window, payload, options) = (s.flags, s.seq, s.ack, s.window, s.payload, s.options)
