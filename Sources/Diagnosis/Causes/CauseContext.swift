@@ -10,8 +10,14 @@ extension Diagnoser {
     /// with which TTL. Runs over the (capped) findings once, never per packet.
     func refineCauses(_ out: inout [Finding]) {
         refineDNSCauses(&out)
+        refineHandshakeCauses(&out)
         // Last: a flood at the service outweighs what the other refinements read from one attempt.
-        defer { refineFloodCauses(&out) }
+        refineFloodCauses(&out)
+    }
+
+    /// Unanswered and refused connections read against the rest of the capture: the same host
+    /// answering other ports, its TTL there, the capture sitting on it, ARP for it unanswered.
+    func refineHandshakeCauses(_ out: inout [Finding]) {
         guard out.contains(where: { $0.kind == .handshakeUnanswered || $0.kind == .handshakeRefused }) else { return }
         var answered: [String: [UInt16]] = [:], ttl: [String: UInt8] = [:]
         for (k, st) in zip(serviceKeys, serviceStats) where k.proto == .tcp && st.established > 0 {
