@@ -185,17 +185,6 @@ public struct Diagnoser: Sendable {
         }
     }
 
-    /// One event the analyzer handed over, replayed from a queue (a sharded analysis).
-    public mutating func receive(_ e: AnalysisEvent) {
-        switch e {
-        case .flowEnded(let f, let now): flowEnded(f, asOf: now)
-        case .attemptEnded(let a, let now): halfOpenEnded(a, asOf: now)
-        case .fragmented(let d): fragmented(d)
-        case .dns(let t): dnsTransaction(t)
-        case .arp(let r): arpRecord(r)
-        }
-    }
-
     /// One address asked for on the link (arp.*).
     public mutating func arpRecord(_ r: ARPRecord) {
         arpAsked.add(r)

@@ -28,8 +28,8 @@ enum ShardedAnalysis {
         let workers = (0..<n).map { _ in Worker(config: config) }
         for w in workers { w.start() }
 
-        var diagnoser = Diagnoser(thresholds: options.thresholds)
-        diagnoser.fragmentSetCap = options.analyzer.fragments.maxDatagrams
+        let diagnosis = DiagnosisSink(Diagnoser(thresholds: options.thresholds))
+        diagnosis.diagnoser.fragmentSetCap = options.analyzer.fragments.maxDatagrams
         // The reader's analyzer only numbers frames, keeps the frame counters and the clock.
         var reader = Analyzer(config: options.analyzer)
         // What each worker gets next, gathered as plain values: no object is touched per packet.
@@ -49,7 +49,7 @@ enum ShardedAnalysis {
         }
         func sync(upTo frame: UInt64) {
             for i in workers.indices { handOver(i, upTo: frame) }
-            merge(workers, into: &diagnoser, backlog: &backlog, upTo: workers.map { $0.progress() }.min() ?? 0)
+            merge(workers, into: diagnosis, backlog: &backlog, upTo: workers.map { $0.progress() }.min() ?? 0)
         }
 
         for f in files {
@@ -88,16 +88,16 @@ enum ShardedAnalysis {
         // The end, in one analyzer's order: every event of the packets and sweeps; then the flows
         // still held, by first frame across workers, judged in place in the workers' tables;
         // then what the trackers handed over at the end.
-        merge(workers, into: &diagnoser, backlog: &backlog, upTo: .max - 1)
+        merge(workers, into: diagnosis, backlog: &backlog, upTo: .max - 1)
         var live: [(entry: LiveEntry, worker: Int)] = []
         for (i, w) in workers.enumerated() { live += w.analyzer.liveEntries().map { ($0, i) } }
         live.sort { $0.entry.firstFrame < $1.entry.firstFrame }
         let end = reader.now
         for (e, i) in live {
-            if e.full { diagnoser.flowEnded(workers[i].analyzer.flows.slots[Int(e.slot)], asOf: end) }
-            else { diagnoser.halfOpenEnded(workers[i].analyzer.halfOpen.slots[Int(e.slot)], asOf: end) }
+            if e.full { diagnosis.flowEnded(workers[i].analyzer.flows.slots[Int(e.slot)], now: end) }
+            else { diagnosis.attemptEnded(workers[i].analyzer.halfOpen.slots[Int(e.slot)], now: end) }
         }
-        merge(workers, into: &diagnoser, backlog: &backlog, upTo: .max)
+        merge(workers, into: diagnosis, backlog: &backlog, upTo: .max)
 
         var stats = reader.stats
         var peakFlows = 0, peakHalfOpen = 0
@@ -112,13 +112,13 @@ enum ShardedAnalysis {
         }
         return OfflineAnalysis.report(files: summaries, options: options, stats: stats, peakFlows: peakFlows,
                                       peakHalfOpen: peakHalfOpen, flowsEvicted: evicted, fragmentSetsEvicted: fragmentSets,
-                                      namesEvicted: names, diagnoser: diagnoser)
+                                      namesEvicted: names, diagnoser: diagnosis.diagnoser)
     }
 
     /// Feeds the diagnoser every event tagged at or before `mark` (all workers being past it), in
     /// the order of their tags: each worker's lists are in order already, so they are merged,
     /// not sorted (an event may hold a whole flow).
-    static func merge(_ workers: [Worker], into d: inout Diagnoser, backlog: inout [Backlog], upTo mark: UInt64) {
+    static func merge(_ workers: [Worker], into d: DiagnosisSink, backlog: inout [Backlog], upTo mark: UInt64) {
         // Everything the workers have is taken at once (a swap); what lies past the mark waits
         // here for the next merge, so no list is split or shifted.
         for (i, w) in workers.enumerated() {
@@ -141,7 +141,7 @@ enum ShardedAnalysis {
             guard best >= 0 else { break }
             if bestIsAttempt {
                 let a = backlog[best].attempts.pop()
-                d.halfOpenEnded(a.attempt, asOf: a.now)
+                d.attemptEnded(a.attempt, now: a.now)
                 continue
             }
             d.receive(backlog[best].others.pop())

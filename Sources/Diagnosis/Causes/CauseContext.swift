@@ -102,8 +102,6 @@ extension Diagnoser {
         }
     }
 
-    /// DNS causes that need the capture's other questions: another server answered the same client,
-    /// a truncated answer was (or was not) asked again over TCP.
     /// Attempts at a service under a SYN flood: an unanswered SYN met the flood's full SYN queue; a
     /// SYN-ACK never acknowledged went to one of its spoofed sources.
     func refineFloodCauses(_ out: inout [Finding]) {
@@ -131,6 +129,8 @@ extension Diagnoser {
         }
     }
 
+    /// DNS causes that need the capture's other questions: another server answered the same client,
+    /// a truncated answer was (or was not) asked again over TCP, a resolver's own upstream was silent.
     func refineDNSCauses(_ out: inout [Finding]) {
         let whole = captureVantage
         for i in out.indices where out[i].kind == .dnsUnanswered || out[i].kind == .dnsError || out[i].kind == .dnsSlow {

@@ -157,17 +157,18 @@ enum TLSCauses {
                                        because: [saw] + certNote, checks: [Check(on: at.onClient, run: probe.run.replacingLast("</dev/null", "</dev/null 2>/dev/null | openssl x509 -noout -dates")), Check(on: at.onClient, run: "date -u")]))
                 case 44:
                     out.append(x.cause("server-cert-revoked", "the server's certificate has been revoked by its CA", .high, because: [saw] + certNote, checks: [probe]))
-                case 42 where nameMismatch(t, sni: sni) != nil, 46 where nameMismatch(t, sni: sni) != nil:
-                    // The certificate does not name what the client asked for: that alone explains the refusal.
-                    let names = nameMismatch(t, sni: sni) ?? "?", asked = TextSafe.quote(sni ?? "?")
-                    out.append(x.cause("server-cert-untrusted", "the client rejected the server's certificate because it does not name \(asked): it names \(names)", .high,
-                                       because: [saw, "the certificate (frame \(t.certificateFrame)) names \(names); the ClientHello (frame \(t.clientHelloFrame)) asked for \(asked)"],
-                                       checks: [probe]))
+                case 42, 46:
+                    // A certificate that does not name what the client asked for: that alone explains the refusal.
+                    if let names = nameMismatch(t, sni: sni) {
+                        let asked = TextSafe.quote(sni ?? "?")
+                        out.append(x.cause("server-cert-untrusted", "the client rejected the server's certificate because it does not name \(asked): it names \(names)", .high,
+                                           because: [saw, "the certificate (frame \(t.certificateFrame)) names \(names); the ClientHello (frame \(t.clientHelloFrame)) asked for \(asked)"],
+                                           checks: [probe]))
+                    } else {
+                        out.append(untrusted(x, d, saw: saw, certNote: certNote, probe: probe))
+                    }
                 default:
-                    out.append(x.cause("server-cert-untrusted", d == 48 ? "the client does not trust the CA that issued the server's certificate: a private CA missing from its trust store, or an intermediate the server does not send" : "the client rejected the server's certificate: untrusted issuer, a missing intermediate, a name that does not match, or a key or usage it refuses", .high,
-                                       because: [saw] + certNote,
-                                       checks: [Check(on: at.onClient, run: probe.run.replacingLast("</dev/null", "-showcerts </dev/null")),
-                                                Check(on: at.onClient, run: "openssl verify -CAfile <the client's CA bundle> <the server's certificate saved from the command above>")]))
+                    out.append(untrusted(x, d, saw: saw, certNote: certNote, probe: probe))
                 }
             } else {
                 out.append(x.cause("client-cert-rejected", "the server rejected the client's certificate (mutual TLS): issued by a CA the server does not trust, expired, or revoked", .high,
@@ -312,6 +313,15 @@ enum TLSCauses {
     }
 
     /// What the visible certificate says, for the client's certificate alerts.
+    /// The client refused the server's certificate, for no reason the capture shows more closely.
+    static func untrusted(_ x: RuleInput, _ d: UInt8, saw: String, certNote: [String], probe: Check) -> Cause {
+        let at = x.places!
+        return x.cause("server-cert-untrusted", d == 48 ? "the client does not trust the CA that issued the server's certificate: a private CA missing from its trust store, or an intermediate the server does not send" : "the client rejected the server's certificate: untrusted issuer, a missing intermediate, a name that does not match, or a key or usage it refuses", .high,
+                       because: [saw] + certNote,
+                       checks: [Check(on: at.onClient, run: probe.run.replacingLast("</dev/null", "-showcerts </dev/null")),
+                                Check(on: at.onClient, run: "openssl verify -CAfile <the client's CA bundle> <the server's certificate saved from the command above>")])
+    }
+
     /// The names of a leaf certificate that does not cover `sni`; nil when it does or is unreadable.
     static func nameMismatch(_ t: TLSSession, sni: String?) -> String? {
         guard let sni, let leaf = TLSDetector(thresholds: Thresholds()).certificates(t)?.first, !leaf.matches(hostname: sni) else { return nil }
